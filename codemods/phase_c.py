@@ -1,0 +1,1100 @@
+"""Phase C: rewrite every legacy import to the canonical import.
+
+What it does
+    Every import form that reaches a moved module or symbol (``import a.b``,
+    ``import a.b as m``, ``from a import b``, ``from a.b import X [as Y]``,
+    relative imports, star imports, imports inside functions, ``try`` blocks
+    and ``if TYPE_CHECKING:``) is rewritten in place to the canonical module
+    named by the move map.  Exact dotted strings in the string classes that
+    name import targets (``mock.patch``, ``importlib.import_module``,
+    ``pkgutil.resolve_name``, string annotations) follow.
+
+Why
+    Fifteen import paths for one class means fifteen places to forget when
+    the class changes; each path through a copy-paste shim can also load a
+    second copy of the class.
+
+What it never does
+    Rewrite the canonical, implementation or shim modules; "fix" an import
+    whose source module does not exist or does not define the name; hoist an
+    import out of its block; rename a name in the import without its uses;
+    edit comments or docstrings (reported; rewritten only with
+    ``--include-docs``).  Anything it cannot prove is reported with file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ScopeProvider,
+)
+from libcst.metadata.scope_provider import Assignment, FunctionScope, GlobalScope, Scope
+
+from migrate.modindex import ModuleIndex, resolve_relative
+from migrate.phase import Options, Phase, RunContext
+from migrate.results import FileOutcome, Plan, Report, Severity, Status
+from migrate.verify import VerifyPolicy
+
+from . import register
+from .moves import MoveTable, module_defines
+
+PATCH_CALLEES = {"patch"}
+PATCH_HELPERS = {"dict", "multiple"}  # patch.dict("pkg.mod.X"), patch.multiple("pkg.mod", ...)
+IMPORTLIB_CALLEES = {"import_module", "resolve_name", "__import__", "find_spec"}
+
+
+@dataclass(frozen=True)
+class CPayload:
+    table: MoveTable
+    protected: frozenset[str]
+    leaf_pattern: bytes
+    doc_pattern: str  # regex over text for legacy dotted paths in comments/docstrings
+
+
+# Facts shipped from workers to ``finalize``.
+@dataclass(frozen=True)
+class PatchFact:
+    path: str
+    line: int
+    before: str
+    after: str | None  # None: not rewritten
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """A rewritten binding of a legacy symbol (for the patch-interception check)."""
+
+    path: str
+    line: int
+    old: str  # "module:name" the binding used to read
+    new: str  # "module:name" it reads now
+    local: str  # the local name bound, before
+    new_local: str  # the local name bound, after
+    function_level: bool
+    module: str | None  # this file's module name
+
+
+@dataclass(frozen=True)
+class RefFact:
+    """A legacy reference found in a file, rewritten or not (status, phase E)."""
+
+    path: str
+    line: int
+    kind: str
+    target: str
+    rewritten: bool
+
+
+@register
+class PhaseC(Phase):
+    """C (imports): every legacy import form rewritten to the canonical import."""
+
+    letter = "C"
+    title = "imports"
+    needs = ()
+
+    def prepare(self, spec, index, options):  # type: ignore[override]
+        table = MoveTable.from_spec(spec)
+        leaves = sorted(table.legacy_leaf_names(), key=len, reverse=True)
+        leaf_pattern = rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b" if leaves else rb"(?!)"
+        paths = table.legacy_dotted_paths()
+        doc_pattern = (
+            r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in paths) + r")(?:[.:][A-Za-z_]\w*)*(?![\w])"
+            if paths
+            else r"(?!)"
+        )
+        return CPayload(table, spec.protected_modules, leaf_pattern, doc_pattern)
+
+    def prefilter(self, ctx: RunContext) -> re.Pattern[bytes]:
+        return re.compile(ctx.payload.leaf_pattern)
+
+    def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
+        payload: CPayload = ctx.payload
+        modinfo = ctx.index.module_for_path(path)
+        module_name, is_pkg = modinfo if modinfo else (None, False)
+        if module_name is not None and module_name in payload.protected:
+            return FileOutcome(
+                path,
+                Status.UNCHANGED,
+                reports=(
+                    Report(path, 1, "C000", f"protected module {module_name} (named by the move map): not rewritten", Severity.INFO),
+                ),
+            )
+        try:
+            module = cst.parse_module(data)
+        except cst.ParserSyntaxError as exc:
+            return FileOutcome(path, Status.SKIPPED, reason=f"does not parse: line {exc.raw_line}: {exc.message}")
+        package = None
+        if module_name is not None:
+            package = module_name if is_pkg else module_name.rpartition(".")[0]
+        rewriter = ImportRewriter(
+            path=path,
+            module=module,
+            module_name=module_name,
+            package=package,
+            table=payload.table,
+            index=ctx.index,
+            options=ctx.options,
+            doc_re=re.compile(payload.doc_pattern),
+        )
+        new_module = rewriter.run()
+        after = new_module.bytes
+        reports = tuple(sorted(set(rewriter.reports)))
+        facts = tuple(rewriter.facts)
+        if after == data:
+            return FileOutcome(path, Status.UNCHANGED, reports=reports, facts=facts)
+        return FileOutcome(
+            path,
+            Status.CHANGED,
+            before=data,
+            after=after,
+            edits=rewriter.edit_count,
+            reports=reports,
+            facts=facts,
+        )
+
+    def verify_policy(self, ctx: RunContext, outcome: FileOutcome) -> VerifyPolicy:
+        table: MoveTable = ctx.payload.table
+        allowed = {new for _, new in table.module_moves}
+        for _, (mod, name) in table.symbol_moves:
+            allowed |= {mod, name}
+        renames = {}
+        for f in outcome.facts:
+            if isinstance(f, ImportFact) and f.local != f.new_local:
+                renames[f.local] = f.new_local
+                allowed.add(f.new_local)
+        return VerifyPolicy(
+            comments_may_change=ctx.options.include_docs,
+            renames=renames,
+            allowed_refs=frozenset(allowed),
+        )
+
+    def finalize(self, ctx: RunContext, plan: Plan) -> list[Report]:
+        return interception_reports(plan)
+
+
+def interception_reports(plan: Plan) -> list[Report]:
+    """Patch targets whose interception changes because an import was rewritten elsewhere."""
+    imports: dict[str, list[ImportFact]] = {}
+    renamed_bindings: dict[str, ImportFact] = {}
+    for o in plan.outcomes:
+        for f in o.facts:
+            if isinstance(f, ImportFact):
+                imports.setdefault(f.old, []).append(f)
+                if f.module and f.local != f.new_local:
+                    renamed_bindings[f"{f.module}.{f.local}"] = f
+    out: list[Report] = []
+    for o in plan.outcomes:
+        for f in o.facts:
+            if not isinstance(f, PatchFact):
+                continue
+            mod, _, name = f.before.rpartition(".")
+            for imp in imports.get(f"{mod}:{name}", []):
+                where = f"{imp.path}:{imp.line}"
+                if f.after:
+                    msg = (
+                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
+                        f"{imp.new}; the target was rewritten to {f.after!r} to keep intercepting it"
+                    )
+                else:
+                    msg = (
+                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
+                        f"{imp.new}; the patch no longer intercepts it"
+                    )
+                if imp.function_level or not f.after:
+                    out.append(Report(f.path, f.line, "C301", msg, Severity.WARNING, related=(where,)))
+            hit = renamed_bindings.get(f.before)
+            if hit:
+                out.append(
+                    Report(
+                        f.path,
+                        f.line,
+                        "C302",
+                        f"patch target {f.before!r} names the binding {hit.local!r} that --rename-uses renames "
+                        f"to {hit.new_local!r} at {hit.path}:{hit.line}; the patch will raise AttributeError",
+                        Severity.ERROR,
+                        related=(f"{hit.path}:{hit.line}",),
+                    )
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The rewriter: analyse with metadata, then apply collected edits.
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _AliasGroup:
+    """Aliases that will be imported from one destination module."""
+
+    dest: str  # absolute module
+    aliases: list[cst.ImportAlias] = field(default_factory=list)
+
+
+@dataclass
+class _FromPlan:
+    """What happens to one ``from X import ...`` statement."""
+
+    stays: list[cst.ImportAlias]
+    groups: list[_AliasGroup]
+    level: int  # original relative level (0 = absolute)
+    anchor: str | None  # package the dots pointed at
+    moved_count: int = 0
+    appended: list[cst.ImportAlias] = field(default_factory=list)  # merged in from other lines
+    remove: bool = False
+
+
+def _dotted(node: cst.BaseExpression | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _expr(dotted: str) -> cst.BaseExpression:
+    parts = dotted.split(".")
+    node: cst.BaseExpression = cst.Name(parts[0])
+    for p in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(p))
+    return node
+
+
+def _name_or_attr(dotted: str) -> cst.Attribute | cst.Name:
+    return _expr(dotted)  # type: ignore[return-value]
+
+
+def _alias_local(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return alias.asname.name.value  # type: ignore[union-attr]
+    return _dotted(alias.name) or ""
+
+
+def _has_comments(node: cst.CSTNode) -> bool:
+    found = False
+
+    class _V(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            nonlocal found
+            found = True
+
+    node.visit(_V())
+    return found
+
+
+def _is_single_line(node: cst.CSTNode) -> bool:
+    return "\n" not in cst.Module(body=[]).code_for_node(node).rstrip("\r\n")
+
+
+class ImportRewriter:
+    """Per-file state for phase C.  Fresh for every file (no leaking state)."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        module: cst.Module,
+        module_name: str | None,
+        package: str | None,
+        table: MoveTable,
+        index: ModuleIndex,
+        options: Options,
+        doc_re: re.Pattern[str],
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.module_name = module_name
+        self.package = package
+        self.table = table
+        self.index = index
+        self.options = options
+        self.doc_re = doc_re
+        self.reports: list[Report] = []
+        self.facts: list[Any] = []
+        self.replace: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.from_plans: dict[cst.ImportFrom, _FromPlan] = {}
+        self.import_plans: dict[cst.Import, list[cst.ImportAlias]] = {}
+        self.handled_strings: set[cst.SimpleString] = set()
+        self.edit_count = 0
+
+    # -- helpers ------------------------------------------------------------
+    def line(self, node: cst.CSTNode) -> int:
+        try:
+            return self.pos[node].start.line
+        except KeyError:
+            return 1
+
+    def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.WARNING, related: Sequence[str] = ()) -> None:
+        self.reports.append(Report(self.path, self.line(node), code, message, severity, related=tuple(related)))
+
+    def ref(self, node: cst.CSTNode, kind: str, target: str, rewritten: bool) -> None:
+        self.facts.append(RefFact(self.path, self.line(node), kind, target, rewritten))
+
+    def _edit(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
+        self.replace.setdefault(old, new)
+
+    # -- driver ---------------------------------------------------------------
+    def run(self) -> cst.Module:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.pos = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.module_all = self._module_all_names()
+        collector = _Collector(self)
+        self.module.visit(collector)
+        for node in collector.imports:
+            self._plan_import(node)
+        for node in collector.import_froms:
+            self._plan_import_from(node)
+        self._merge_into_siblings()
+        for node in collector.strings:
+            if node not in self.handled_strings:
+                self._plan_string(node)
+        for node in collector.comments:
+            self._plan_comment(node)
+        self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans)
+        if not self.edit_count:
+            return self.module
+        return self.module.visit(_Applier(self))
+
+    # -- `import a.b.c [as m]` ------------------------------------------------
+    def _plan_import(self, node: cst.Import) -> None:
+        new_aliases: list[cst.ImportAlias] = []
+        changed = False
+        scope = self.scopes.get(node)
+        for alias in node.names:
+            full = _dotted(alias.name) or ""
+            new_alias = alias
+            legacy = self.table.is_legacy_module(full) or any(
+                self.table.is_legacy_module(".".join(full.split(".")[: i + 1])) for i in range(len(full.split(".")))
+            )
+            if legacy:
+                result = self._rewrite_module_import(node, alias, full, scope)
+                if result is not None:
+                    new_alias = result
+                    changed = True
+            new_aliases.append(new_alias)
+        if changed:
+            self.import_plans[node] = new_aliases
+
+    def _rewrite_module_import(
+        self, node: cst.Import, alias: cst.ImportAlias, full: str, scope: Scope | None
+    ) -> cst.ImportAlias | None:
+        new_full = self.table.resolve_module(full)
+        has_symbols = full in self.table.symbol_modules()
+        if new_full is None and not has_symbols:
+            return None  # a parent package import like `import pkg.websocket_core`
+        if new_full is not None and not self._legacy_module_exists(full):
+            self.report(node, "C101", f"import of {full}, which does not exist in this repository: not rewritten")
+            self.ref(node, "import", full, False)
+            return None
+        if scope is None:
+            return None
+        local = alias.asname.name.value if alias.asname else full  # type: ignore[union-attr]
+        assignment = self._assignment(scope, local, node)
+        if assignment is None:
+            return None
+        uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None)
+        if uses is None:
+            self.ref(node, "import", full, False)
+            return None
+        target, edits = uses
+        if target is None:
+            return None
+        if alias.asname is None:
+            # `import a.b.c` binds `a`; other uses of `a`/`a.b` must stay bound.
+            if not self._prefix_uses_ok(node, scope, full, target):
+                self.ref(node, "import", full, False)
+                return None
+        for old_node, new_node in edits:
+            self._edit(old_node, new_node)
+        self.ref(node, "import", full, True)
+        self._fact_module_binding(node, full, target, local, scope)
+        return alias.with_changes(name=_name_or_attr(target))
+
+    def _prefix_uses_ok(self, node: cst.Import, scope: Scope, full: str, target: str) -> bool:
+        parts = full.split(".")
+        new_parts = target.split(".")
+        for i in range(1, len(parts)):
+            prefix = ".".join(parts[:i])
+            if new_parts[:i] == parts[:i]:
+                continue  # the new import binds the same prefix
+            mine = [a for a in scope.assignments[prefix] if getattr(a, "node", None) is node]
+            if not mine:
+                continue
+            accesses = [r for a in mine for r in a.references]
+            if not accesses:
+                continue
+            # Prefix accesses are attributed to every import binding the prefix; only
+            # ours counting means they rely on this import.
+            others = [a for a in scope.assignments[prefix] if getattr(a, "node", None) is not node]
+            if others:
+                continue
+            self.report(
+                node,
+                "C102",
+                f"`import {full}` also provides `{prefix}` used at line {self.line(accesses[0].node)}; "
+                f"rewriting to `import {target}` would unbind it: not rewritten",
+            )
+            return False
+        return True
+
+    def _assignment(self, scope: Scope, name: str, node: cst.CSTNode) -> Assignment | None:
+        for a in scope.assignments[name]:
+            if getattr(a, "node", None) is node:
+                return a  # type: ignore[return-value]
+        return None
+
+    def _module_uses(
+        self, assignment: Any, full: str, new_full: str | None, *, dotted_binding: bool
+    ) -> tuple[str | None, list[tuple[cst.CSTNode, cst.CSTNode]]] | None:
+        """Plan the rewrites of the uses of a binding to module ``full``.
+
+        Returns ``(target module, edits)``; ``target`` None means nothing to do.
+        Returns None (after reporting) when the uses cannot be rewritten.
+        """
+        edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+        attr_moves: list[tuple[cst.CSTNode, cst.Attribute, tuple[str, str]]] = []
+        plain: list[cst.CSTNode] = []
+        for access in assignment.references:
+            n = access.node
+            if isinstance(n, cst.SimpleString):
+                plain.append(n)
+                continue
+            parent = self.parents.get(n)
+            if isinstance(parent, cst.Attribute) and parent.value is n:
+                hit = dict(self.table.symbol_moves).get((full, parent.attr.value))
+                if hit:
+                    attr_moves.append((n, parent, hit))
+                    continue
+            plain.append(n)
+        target = new_full
+        if new_full is None:
+            # The module stays; only some of its symbols moved.  Retarget the binding
+            # only if every use is a moved symbol going to one module.
+            dests = {hit[0] for _, _, hit in attr_moves}
+            if not attr_moves:
+                return None, []
+            if plain or len(dests) != 1:
+                for n, parent, hit in attr_moves:
+                    self.report(
+                        parent,
+                        "C103",
+                        f"{full}.{parent.attr.value} moved to {hit[0]}:{hit[1]}, but the module binding is also "
+                        "used for names that did not move: not rewritten",
+                    )
+                return None
+            target = dests.pop()
+        assert target is not None
+        # Every attribute read through the binding must exist on the new module.
+        for n in plain:
+            parent = self.parents.get(n)
+            if isinstance(n, cst.SimpleString):
+                continue
+            if isinstance(parent, cst.Attribute) and parent.value is n:
+                attr = parent.attr.value
+                if module_defines(self.index, target, attr) is False:
+                    self.report(
+                        parent,
+                        "C107",
+                        f"{full}.{attr} is used here but {target} does not define {attr}: import not rewritten",
+                    )
+                    return None
+            elif not isinstance(parent, cst.Attribute) or parent.value is not n:
+                self.report(
+                    n,
+                    "C109",
+                    f"the module object {full} is used as a value here; cannot check what is read from it: "
+                    "import not rewritten",
+                )
+                return None
+        for n, parent, hit in attr_moves:
+            if hit[0] != target:
+                self.report(parent, "C103", f"{full}.{parent.attr.value} moved to another module ({hit[0]}): not rewritten")
+                return None
+        for n in plain:
+            if isinstance(n, cst.SimpleString):
+                new_s = self._rewrite_string_value(n, full, target)
+                if new_s is None:
+                    self.report(n, "C104", f"string annotation uses {full}; cannot rewrite it safely: import not rewritten")
+                    return None
+                self.handled_strings.add(n)
+                edits.append((n, new_s))
+            elif dotted_binding and target != full:
+                edits.append((n, _expr(target).with_changes() if isinstance(n, cst.Name) else self._chain(n, target)))
+        for n, parent, hit in attr_moves:
+            base = n if not dotted_binding else self._chain(n, target)
+            if not dotted_binding:
+                base = n
+            edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=hit[1]))))
+        return target, edits
+
+    def _chain(self, node: cst.CSTNode, dotted: str) -> cst.BaseExpression:
+        new = _expr(dotted)
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            return new.with_changes(lpar=node.lpar, rpar=node.rpar)
+        return new
+
+    def _rewrite_string_value(self, node: cst.SimpleString, old: str, new: str) -> cst.SimpleString | None:
+        value = node.evaluated_value
+        if not isinstance(value, str):
+            return None
+        if value == old or value.startswith(old + "."):
+            return self._with_string(node, new + value[len(old):])
+        return None
+
+    def _with_string(self, node: cst.SimpleString, text: str) -> cst.SimpleString | None:
+        if "\\" in node.value or node.quote not in text and False:
+            pass
+        prefix = node.prefix
+        quote = node.quote
+        if quote in text or "\\" in text:
+            return None
+        return node.with_changes(value=f"{prefix}{quote}{text}{quote}")
+
+    def _fact_module_binding(self, node: cst.CSTNode, full: str, target: str, local: str, scope: Scope) -> None:
+        self.facts.append(
+            ImportFact(self.path, self.line(node), f"{full.rpartition('.')[0]}:{full.rpartition('.')[2]}", f"{target.rpartition('.')[0]}:{target.rpartition('.')[2]}", local, local, isinstance(scope, FunctionScope), self.module_name)
+        )
+
+    def _legacy_module_exists(self, module: str) -> bool:
+        if self.index.exists(module):
+            return True
+        # Submodules of an indexed legacy package are indexed too; a parent that
+        # exists while the child does not means the import fails today.
+        return False
+
+    # -- `from X import ...` ---------------------------------------------------
+    def _plan_import_from(self, node: cst.ImportFrom) -> None:
+        level = len(node.relative)
+        mod = _dotted(node.module) if node.module is not None else None
+        if level:
+            if self.package is None:
+                return
+            src = resolve_relative(self.package, level, mod)
+            anchor = resolve_relative(self.package, level, None)
+            if src is None:
+                return
+        else:
+            src, anchor = mod, None
+        if src is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self._plan_star(node, src, level, anchor)
+            return
+        stays: list[cst.ImportAlias] = []
+        groups: dict[str, _AliasGroup] = {}
+        moved = 0
+        scope = self.scopes.get(node)
+        for alias in node.names:
+            name = _dotted(alias.name) or ""
+            dest_alias = self._plan_from_alias(node, src, alias, name, scope)
+            if dest_alias is None:
+                stays.append(alias)
+                continue
+            dest, new_alias = dest_alias
+            groups.setdefault(dest, _AliasGroup(dest)).aliases.append(new_alias)
+            moved += 1
+        if moved:
+            self.from_plans[node] = _FromPlan(stays, list(groups.values()), level, anchor, moved)
+
+    def _plan_from_alias(
+        self, node: cst.ImportFrom, src: str, alias: cst.ImportAlias, name: str, scope: Scope | None
+    ) -> tuple[str, cst.ImportAlias] | None:
+        local = _alias_local(alias)
+        full = f"{src}.{name}"
+        sym_hit = dict(self.table.symbol_moves).get((src, name))
+        # A submodule binding: `from pkg import legacy_mod`.
+        # Python tries the attribute first, then the submodule.
+        src_exports = self.index.get(src)
+        is_submodule = self.index.exists(full) and not (src_exports is not None and name in src_exports.names)
+        if sym_hit is None and is_submodule and self.table.is_legacy_module(full):
+            new_full = self.table.resolve_module(full)
+            if new_full is None:
+                # Module stays but some symbols moved: retarget only if every use moved.
+                if scope is None:
+                    return None
+                assignment = self._assignment(scope, local, node)
+                if assignment is None:
+                    return None
+                uses = self._module_uses(assignment, full, None, dotted_binding=False)
+                if not uses or uses[0] is None:
+                    return None
+                new_full, edits = uses
+                for a, b in edits:
+                    self._edit(a, b)
+            elif not self._legacy_module_exists(full):
+                self.report(node, "C101", f"import of {full}, which does not exist in this repository: not rewritten")
+                self.ref(node, "import", full, False)
+                return None
+            else:
+                # Attribute uses of symbols that moved out of this module.
+                if scope is not None:
+                    assignment = self._assignment(scope, local, node)
+                    if assignment is not None:
+                        uses = self._module_uses(assignment, full, new_full, dotted_binding=False)
+                        if uses is None:
+                            self.ref(node, "import", full, False)
+                            return None
+                        for a, b in uses[1]:
+                            self._edit(a, b)
+            parent, _, leaf = new_full.rpartition(".")
+            if not parent:
+                self.report(node, "C105", f"{full} moved to top-level module {new_full}; rewrite `from` import by hand")
+                return None
+            self.ref(node, "import", full, True)
+            self._fact_module_binding(node, full, new_full, local, scope)  # type: ignore[arg-type]
+            return parent, self._alias(alias, leaf, local)
+        hit = self.table.resolve_symbol(src, name)
+        if hit is None:
+            return None
+        new_mod, new_name = hit
+        target = f"{src}:{name}"
+        defined = module_defines(self.index, src, name)
+        if defined is None:
+            self.report(node, "C101", f"`from {src} import {name}`: {src} does not exist in this repository: not rewritten")
+            self.ref(node, "import", target, False)
+            return None
+        if not defined:
+            self.report(node, "C106", f"`from {src} import {name}`: {src} does not define {name} (the import fails today): not rewritten")
+            self.ref(node, "import", target, False)
+            return None
+        if not module_defines(self.index, new_mod, new_name):
+            self.report(node, "C107", f"`from {src} import {name}`: canonical module {new_mod} does not define {new_name}: left on the legacy import")
+            self.ref(node, "import", target, False)
+            return None
+        new_local = local
+        if new_name != name and alias.asname is None and self.options.rename_uses and scope is not None:
+            if self._can_rename(node, scope, local, new_name):
+                new_local = new_name
+        if new_local != local:
+            self._rename_uses(node, scope, local, new_local)  # type: ignore[arg-type]
+        self.ref(node, "import", target, True)
+        self.facts.append(
+            ImportFact(self.path, self.line(node), target, f"{new_mod}:{new_name}", local, new_local, isinstance(scope, FunctionScope), self.module_name)
+        )
+        return new_mod, self._alias(alias, new_name, new_local)
+
+    def _alias(self, alias: cst.ImportAlias, name: str, local: str) -> cst.ImportAlias:
+        asname = None
+        if local != name:
+            asname = alias.asname or cst.AsName(name=cst.Name(local))
+            asname = asname.with_changes(name=cst.Name(local))
+        return alias.with_changes(name=_name_or_attr(name), asname=asname)
+
+    def _can_rename(self, node: cst.ImportFrom, scope: Scope, old: str, new: str) -> bool:
+        why = None
+        if isinstance(scope, GlobalScope) and old in self.module_all:
+            why = f"{old} is listed in __all__ (a re-export); renaming would break importers"
+        elif len(scope.assignments[old]) != 1:
+            why = f"{old} is bound more than once in this scope"
+        elif scope.assignments[new]:
+            why = f"{new} is already bound in this scope"
+        else:
+            assignment = next(iter(scope.assignments[old]))
+            for access in assignment.references:
+                if isinstance(access.node, cst.SimpleString) and access.node.evaluated_value != old:
+                    why = f"a string annotation at line {self.line(access.node)} mentions {old}"
+                    break
+                s: Scope | None = access.scope
+                while s is not None and s is not scope:
+                    if s.assignments[new]:
+                        why = f"{new} is bound in an inner scope that uses {old} (line {self.line(access.node)})"
+                        break
+                    s = s.parent
+                if why:
+                    break
+        if why:
+            self.report(node, "C201", f"--rename-uses: kept `as {old}` because {why}", Severity.INFO)
+            return False
+        return True
+
+    def _rename_uses(self, node: cst.ImportFrom, scope: Scope, old: str, new: str) -> None:
+        assignment = next(iter(scope.assignments[old]))
+        for access in assignment.references:
+            n = access.node
+            if isinstance(n, cst.Name):
+                self._edit(n, n.with_changes(value=new))
+            elif isinstance(n, cst.SimpleString):
+                repl = self._with_string(n, new)
+                if repl is not None:
+                    self.handled_strings.add(n)
+                    self._edit(n, repl)
+
+    def _plan_star(self, node: cst.ImportFrom, src: str, level: int, anchor: str | None) -> None:
+        new = self.table.resolve_module(src)
+        if new is None:
+            if src in self.table.symbol_modules():
+                names = sorted(n for (m, n), _ in self.table.symbol_moves if m == src)
+                self.report(node, "C108", f"star import from {src}, whose names {', '.join(names)} moved: not rewritten; import them explicitly")
+                self.ref(node, "star-import", src, False)
+            return
+        if not self._legacy_module_exists(src):
+            self.report(node, "C101", f"star import from {src}, which does not exist in this repository: not rewritten")
+            self.ref(node, "star-import", src, False)
+            return
+        self.ref(node, "star-import", src, True)
+        self.from_plans[node] = _FromPlan([], [_AliasGroup(new)], level, anchor, 1)
+
+    def _module_all_names(self) -> set[str]:
+        names: set[str] = set()
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                        if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets) and small.value is not None:
+                            for el in getattr(small.value, "elements", []):
+                                if isinstance(el.value, cst.SimpleString) and isinstance(el.value.evaluated_value, str):
+                                    names.add(el.value.evaluated_value)
+        return names
+
+    # -- merge new import groups into an existing canonical import nearby ----------
+    def _merge_into_siblings(self) -> None:
+        for node, plan in list(self.from_plans.items()):
+            if isinstance(node.names, cst.ImportStar):
+                continue
+            line = self.parents.get(node)
+            if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+                continue
+            block = self.parents.get(line)
+            body = getattr(block, "body", None)
+            if not isinstance(body, (list, tuple)):
+                continue
+            idx = next((i for i, s in enumerate(body) if s is line), None)
+            if idx is None:
+                continue
+            line_has_comments = _has_comments(line)
+            remaining: list[_AliasGroup] = []
+            for group in plan.groups:
+                sibling = self._find_sibling_import(body, idx, group.dest, node)
+                if sibling is None:
+                    remaining.append(group)
+                    continue
+                existing = {(_dotted(a.name), _alias_local(a)) for a in sibling.names}  # type: ignore[union-attr]
+                existing |= {(_dotted(a.name), _alias_local(a)) for a in self.from_plans.get(sibling, _FromPlan([], [], 0, None)).appended}
+                fresh = [a for a in group.aliases if (_dotted(a.name), _alias_local(a)) not in existing]
+                last_group = not plan.stays and len(plan.groups) == 1
+                if last_group and line_has_comments:
+                    remaining.append(group)  # removing the line would drop its comments
+                    continue
+                if fresh and not _is_single_line(sibling):
+                    remaining.append(group)
+                    continue
+                sib_plan = self.from_plans.get(sibling)
+                if sib_plan is None:
+                    sib_plan = _FromPlan(list(sibling.names), [], 0, None)  # type: ignore[arg-type]
+                    self.from_plans[sibling] = sib_plan
+                sib_plan.appended.extend(fresh)
+            plan.groups = remaining
+            if not plan.stays and not plan.groups:
+                plan.remove = True
+
+    def _find_sibling_import(self, body: Sequence[cst.CSTNode], idx: int, dest: str, me: cst.ImportFrom) -> cst.ImportFrom | None:
+        """An earlier import from ``dest`` in the same contiguous run of import lines."""
+        for j in range(idx - 1, -1, -1):
+            stmt = body[j]
+            if not isinstance(stmt, cst.SimpleStatementLine) or not all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+                return None
+            if len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.ImportFrom):
+                continue
+            other = stmt.body[0]
+            if isinstance(other.names, cst.ImportStar) or other is me:
+                continue
+            other_plan = self.from_plans.get(other)
+            if other_plan is not None and (other_plan.groups or other_plan.remove):
+                continue
+            level = len(other.relative)
+            mod = _dotted(other.module) if other.module is not None else None
+            src = resolve_relative(self.package, level, mod) if level and self.package else (mod if not level else None)
+            if src == dest:
+                return other
+        return None
+
+    # -- build the new statements ------------------------------------------------
+    def module_expr(self, dest: str, plan: _FromPlan) -> tuple[list[cst.Dot], cst.Attribute | cst.Name | None]:
+        """Keep the relative style when ``dest`` is under the package the dots pointed at."""
+        if plan.level and plan.anchor and (dest == plan.anchor or dest.startswith(plan.anchor + ".")):
+            rest = dest[len(plan.anchor) + 1:] if dest != plan.anchor else ""
+            return [cst.Dot() for _ in range(plan.level)], (_name_or_attr(rest) if rest else None)
+        return [], _name_or_attr(dest)
+
+    # -- strings and comments -------------------------------------------------------
+    def _plan_string(self, node: cst.SimpleString) -> None:
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - odd prefixes; not a dotted path anyway
+            return
+        if not isinstance(value, str):
+            return
+        kind = self._string_kind(node)
+        new, why = self.table.rewrite_dotted(value, self.index)
+        if new is not None or why:
+            if kind in ("patch", "importlib", "annotation"):
+                if new is not None:
+                    repl = self._with_string(node, new)
+                    if repl is None:
+                        self.report(node, "C110", f"{kind} string {value!r} names a moved target but uses escapes: not rewritten")
+                        self.ref(node, kind, value, False)
+                        return
+                    self._edit(node, repl)
+                    self.ref(node, kind, value, True)
+                    if kind == "patch":
+                        self.facts.append(PatchFact(self.path, self.line(node), value, new))
+                    return
+                self.report(node, "C111", f"{kind} string {value!r} names a moved target but {why}: not rewritten")
+                self.ref(node, kind, value, False)
+                if kind == "patch":
+                    self.facts.append(PatchFact(self.path, self.line(node), value, None))
+                return
+            if kind == "docstring" and self.options.include_docs and new is not None:
+                repl = self._with_string(node, new)
+                if repl is not None:
+                    self._edit(node, repl)
+                    self.ref(node, kind, value, True)
+                    return
+            self.report(
+                node,
+                "C112",
+                f"string {value!r} names a moved target ({new or why}); not a known import-target string: not rewritten",
+            )
+            self.ref(node, "string", value, False)
+            return
+        if kind == "patch" and value.count(".") >= 1:
+            self.facts.append(PatchFact(self.path, self.line(node), value, None))
+        if kind == "importlib" and value.startswith(".") and any(
+            value.lstrip(".").split(".")[0] == leaf for leaf in self.table.legacy_leaf_names()
+        ):
+            self.report(node, "C113", f"relative import_module({value!r}) may name a moved module: check it by hand")
+        # Prose mentioning legacy paths: docstrings and other strings.
+        for m in self.doc_re.finditer(value):
+            if kind == "docstring" and self.options.include_docs:
+                newtext = self._rewrite_prose(value)
+                repl = self._with_raw(node, value, newtext)
+                if repl is not None:
+                    self._edit(node, repl)
+                    self.ref(node, "docstring", m.group(0), True)
+                    return
+            self.report(
+                node,
+                "C114",
+                f"{'docstring' if kind == 'docstring' else 'string'} mentions legacy path {m.group(0)!r}: not rewritten"
+                + (" (use --include-docs)" if kind == "docstring" else ""),
+                Severity.INFO,
+            )
+            self.ref(node, kind if kind == "docstring" else "string", m.group(0), False)
+            break
+
+    def _rewrite_prose(self, text: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            new, _ = self.table.rewrite_dotted(m.group(0), None)
+            return new or m.group(0)
+
+        return self.doc_re.sub(sub, text)
+
+    def _with_raw(self, node: cst.SimpleString, old: str, new: str) -> cst.SimpleString | None:
+        """Replace text inside a string literal when the literal spells it verbatim."""
+        raw = node.value
+        body = raw[len(node.prefix) + len(node.quote): len(raw) - len(node.quote)]
+        if body != old:
+            return None
+        return node.with_changes(value=f"{node.prefix}{node.quote}{new}{node.quote}")
+
+    def _string_kind(self, node: cst.SimpleString) -> str:
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Arg):
+            call = self.parents.get(parent)
+            if isinstance(call, cst.Call) and self._is_first_target_arg(call, parent):
+                callee = call.func
+                last = callee.attr.value if isinstance(callee, cst.Attribute) else (callee.value if isinstance(callee, cst.Name) else "")
+                if last in PATCH_CALLEES:
+                    return "patch"
+                if last in PATCH_HELPERS and isinstance(callee, cst.Attribute) and _dotted(callee.value) and (_dotted(callee.value) or "").endswith("patch"):
+                    return "patch"
+                if last in IMPORTLIB_CALLEES:
+                    return "importlib"
+        if isinstance(parent, cst.Expr):
+            holder = self.parents.get(parent)
+            block = self.parents.get(holder) if isinstance(holder, cst.SimpleStatementLine) else None
+            if isinstance(block, cst.Module) and block.body and block.body[0] is holder:
+                return "docstring"
+            if isinstance(block, cst.IndentedBlock):
+                owner = self.parents.get(block)
+                if isinstance(owner, (cst.FunctionDef, cst.ClassDef)) and block.body and block.body[0] is holder:
+                    return "docstring"
+        n: cst.CSTNode | None = node
+        while n is not None:
+            if isinstance(n, cst.Annotation):
+                return "annotation"
+            if isinstance(n, (cst.BaseStatement, cst.BaseSmallStatement)):
+                break
+            n = self.parents.get(n)
+        return "string"
+
+    @staticmethod
+    def _is_first_target_arg(call: cst.Call, arg: cst.Arg) -> bool:
+        if arg.keyword is not None:
+            return arg.keyword.value in ("target", "name", "in_dict")
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        return bool(positional) and positional[0] is arg
+
+    def _plan_comment(self, node: cst.Comment) -> None:
+        m = self.doc_re.search(node.value)
+        if not m:
+            return
+        if self.options.include_docs:
+            self._edit(node, node.with_changes(value=self._rewrite_prose(node.value)))
+            self.ref(node, "comment", m.group(0), True)
+            return
+        self.report(node, "C115", f"comment mentions legacy path {m.group(0)!r}: not rewritten (use --include-docs)", Severity.INFO)
+        self.ref(node, "comment", m.group(0), False)
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, owner: ImportRewriter) -> None:
+        self.imports: list[cst.Import] = []
+        self.import_froms: list[cst.ImportFrom] = []
+        self.strings: list[cst.SimpleString] = []
+        self.comments: list[cst.Comment] = []
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.append(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.import_froms.append(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.strings.append(node)
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.comments.append(node)
+
+
+class _Applier(cst.CSTTransformer):
+    """Apply the collected edits; nodes are matched by identity with the original tree."""
+
+    def __init__(self, owner: ImportRewriter) -> None:
+        super().__init__()
+        self.o = owner
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        repl = self.o.replace.get(original_node)
+        if repl is not None:
+            return repl
+        return super().on_leave(original_node, updated_node)
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+        aliases = self.o.import_plans.get(original_node)
+        if aliases is None:
+            return updated_node
+        return updated_node.with_changes(names=aliases)
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
+        repl = self.o.replace.get(original_node)
+        if repl is not None:
+            return repl
+        new_body: list[cst.BaseSmallStatement] = []
+        extra: list[cst.SimpleStatementLine] = []
+        touched = False
+        for orig_small, small in zip(original_node.body, updated_node.body):
+            plan = self.o.from_plans.get(orig_small) if isinstance(orig_small, cst.ImportFrom) else None
+            if plan is None:
+                new_body.append(small)
+                continue
+            touched = True
+            if plan.remove:
+                continue
+            first, more = self._build_from(orig_small, plan)
+            new_body.append(first)
+            extra.extend(more)
+        if not touched:
+            return updated_node
+        if not new_body:
+            return cst.RemoveFromParent()
+        if len(new_body) != len(original_node.body) or extra and len(original_node.body) > 1:
+            if extra and len(original_node.body) > 1:
+                # Keep it on one line: `a; from x import Y` style lines stay one line.
+                new_body.extend(line.body[0] for line in extra)
+                extra = []
+            last = new_body[-1]
+            if hasattr(last, "semicolon") and not isinstance(last.semicolon, cst.MaybeSentinel):
+                new_body[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        line = updated_node.with_changes(body=new_body)
+        if extra:
+            return cst.FlattenSentinel([line, *extra])
+        return line
+
+    def _build_from(self, node: cst.ImportFrom, plan: _FromPlan) -> tuple[cst.ImportFrom, list[cst.SimpleStatementLine]]:
+        """Build the rewritten statement from the *original* node (imports hold no other edits)."""
+        extra: list[cst.SimpleStatementLine] = []
+        groups = list(plan.groups)
+        parenthesized = node.lpar is not None
+        if isinstance(node.names, cst.ImportStar):
+            relative, module = self.o.module_expr(groups[0].dest, plan)
+            return node.with_changes(relative=relative, module=module), []
+        if plan.stays or not groups:
+            names = _fix_commas(list(plan.stays) + _fresh_aliases(plan.appended), parenthesized)
+            head = node.with_changes(names=names)
+        else:
+            first = groups.pop(0)
+            relative, module = self.o.module_expr(first.dest, plan)
+            names = _fix_commas(list(first.aliases) + _fresh_aliases(plan.appended), parenthesized)
+            head = node.with_changes(relative=relative, module=module, names=names)
+        for group in groups:
+            relative, module = self.o.module_expr(group.dest, plan)
+            parens = parenthesized and any(_has_comments(a) for a in group.aliases)
+            names = _fix_commas(list(group.aliases) if parens else _fresh_aliases(group.aliases), parens)
+            if parens:
+                names[-1] = _close_like(names[-1], node)
+            stmt = cst.ImportFrom(
+                module=module,
+                names=names,
+                relative=relative,
+                lpar=node.lpar if parens else None,
+                rpar=node.rpar if parens else None,
+            )
+            extra.append(cst.SimpleStatementLine(body=[stmt]))
+        return head, extra
+
+
+def _close_like(alias: cst.ImportAlias, original: cst.ImportFrom) -> cst.ImportAlias:
+    """Give the last alias of a split-off group the closing-paren indentation of the original."""
+    names = original.names
+    if isinstance(names, cst.ImportStar) or not isinstance(alias.comma, cst.Comma):
+        return alias
+    ws = alias.comma.whitespace_after
+    last = names[-1].comma
+    if isinstance(ws, cst.ParenthesizedWhitespace) and isinstance(last, cst.Comma) and isinstance(
+        last.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        ws = ws.with_changes(last_line=last.whitespace_after.last_line)
+        return alias.with_changes(comma=alias.comma.with_changes(whitespace_after=ws))
+    return alias
+
+
+def _fresh_aliases(aliases: Iterable[cst.ImportAlias]) -> list[cst.ImportAlias]:
+    return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
+
+
+def _fix_commas(aliases: list[cst.ImportAlias], parenthesized: bool) -> list[cst.ImportAlias]:
+    """Every alias but the last needs a comma; the last may keep one only inside parentheses."""
+    out: list[cst.ImportAlias] = []
+    for i, a in enumerate(aliases):
+        last = i == len(aliases) - 1
+        if not last and isinstance(a.comma, cst.MaybeSentinel):
+            a = a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        elif last and not parenthesized and not isinstance(a.comma, cst.MaybeSentinel):
+            a = a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        out.append(a)
+    return out

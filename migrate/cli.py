@@ -1,0 +1,229 @@
+"""The ``ssot-migrate`` command line.  Each command parses options, calls a verb, renders.
+
+Exit codes: 0 all well; 1 changes pending (``plan --check``), gate failed,
+plan has errors or drift; 2 usage or spec error; 123 internal error (a bug);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__, commands, render
+from .errors import MigrateError, UsageError
+from .phase import Options
+from .spec import Spec, load_spec
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Consolidate many implementations into a single source of truth, in phases you can roll back.",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_STATE = {"debug": False}
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+SpecOpt = typer.Option(None, "--spec", help="Spec file (TOML). Default: [tool.ssot-migrate] in the nearest pyproject.toml.")
+JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores).")
+RenameOpt = typer.Option(False, "--rename-uses", help="Rename uses of renamed symbols instead of importing them under the old name.")
+DocsOpt = typer.Option(False, "--include-docs", help="Also rewrite legacy paths in comments and docstrings.")
+StrictOpt = typer.Option(False, "--strict", help="Treat every skipped file as an error.")
+
+
+def _spec(path: Optional[Path]) -> Spec:
+    if path is not None and not path.exists():
+        raise UsageError(f"spec file not found: {path}")
+    return load_spec(path)
+
+
+def _options(rename_uses: bool, include_docs: bool, strict: bool) -> Options:
+    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict)
+
+
+def _progress():
+    """A rich progress callback on a TTY; nothing otherwise."""
+    if not err.is_terminal:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    prog = Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+    task = prog.add_task("files", total=None)
+
+    def cb(done: int, total: int) -> None:
+        prog.update(task, completed=done, total=total)
+
+    return prog, cb
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for every error."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    _STATE["debug"] = debug
+    if version:
+        out.print(f"ssot-migrate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def plan(
+    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    spec: Optional[Path] = SpecOpt,
+    check: bool = typer.Option(False, "--check", help="Exit 1 when changes are pending (for CI)."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text: diff on stdout, summary on stderr; json: one document."),
+    no_diff: bool = typer.Option(False, "--no-diff", help="Summary and reports only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list info-level reports."),
+    rename_uses: bool = RenameOpt,
+    include_docs: bool = DocsOpt,
+    strict: bool = StrictOpt,
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """Show what a phase would change (a unified diff), and everything it reports."""
+    s = _spec(spec)
+    prog, cb = _progress()
+    if prog:
+        with prog:
+            result = commands.plan(s, phase, _options(rename_uses, include_docs, strict), jobs=jobs, progress=cb)
+    else:
+        result = commands.plan(s, phase, _options(rename_uses, include_docs, strict), jobs=jobs)
+    if fmt is Format.json:
+        sys.stdout.write(render.plan_json(result, include_diff=not no_diff) + "\n")
+    else:
+        if not no_diff:
+            sys.stdout.write(render.plan_diff(result))
+            sys.stdout.flush()
+        from .results import Severity
+
+        for line in render.report_lines(result, min_severity=Severity.INFO if verbose else Severity.WARNING):
+            err.print(line, markup=False)
+        err.print(render.plan_summary(result), markup=False)
+    if result.has_errors and strict:
+        raise typer.Exit(1)
+    if check and result.changes:
+        raise typer.Exit(1)
+
+
+@app.command()
+def apply(
+    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    spec: Optional[Path] = SpecOpt,
+    allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files the phase touches must still be clean)."),
+    verify: Optional[str] = typer.Option(None, "--verify", help="Gate command (e.g. \"pytest -q tests\"); on failure the phase is rolled back."),
+    gate: bool = typer.Option(False, "--gate", help="Use the spec's `gate` command as --verify."),
+    rename_uses: bool = RenameOpt,
+    include_docs: bool = DocsOpt,
+    strict: bool = StrictOpt,
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """Apply a phase: journal, write atomically, record it, and run the gate."""
+    s = _spec(spec)
+    command = verify
+    if gate:
+        if not s.gate:
+            raise UsageError("--gate given but the spec has no `gate` command")
+        command = command or s.gate
+    result = commands.apply(
+        s,
+        phase,
+        _options(rename_uses, include_docs, strict),
+        allow_dirty=allow_dirty,
+        verify=command,
+        jobs=jobs,
+        on_gate_start=lambda c: err.print(f"running gate: {c}", markup=False),
+    )
+    if result.plan is not None:
+        err.print(render.plan_summary(result.plan), markup=False)
+    err.print(render.apply_text(result), markup=False)
+
+
+@app.command()
+def rollback(
+    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    spec: Optional[Path] = SpecOpt,
+    cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one."),
+    force: bool = typer.Option(False, "--force", help="Discard edits made after apply when they conflict."),
+) -> None:
+    """Restore every file a phase changed; edits made since are merged, never overwritten."""
+    s = _spec(spec)
+    result = commands.rollback(s.root, phase, cascade=cascade, force=force)
+    err.print(render.rollback_text(result), markup=False)
+
+
+@app.command()
+def status(
+    spec: Optional[Path] = SpecOpt,
+    fmt: Format = typer.Option(Format.text, "--format"),
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """Show applied phases, drift since apply and legacy references left.  Read-only."""
+    s = _spec(spec)
+    result = commands.status(s, jobs=jobs)
+    if fmt is Format.json:
+        sys.stdout.write(render.status_json(result) + "\n")
+        return
+    out.print(render.status_table(result))
+    if result.lock:
+        kind = "STALE lock (run `ssot-migrate unlock`)" if result.stale_lock else "lock held"
+        out.print(f"{kind}: pid {result.lock.get('pid')} ({result.lock.get('command')})", markup=False)
+
+
+@app.command()
+def unlock(
+    spec: Optional[Path] = SpecOpt,
+    force: bool = typer.Option(False, "--force", help="Remove the lock even if its process seems alive."),
+) -> None:
+    """Remove a stale lock left by a run that was killed."""
+    s = _spec(spec)
+    info = commands.unlock(s.root, force=force)
+    err.print("no lock to remove" if info is None else f"removed lock of pid {info.get('pid')} ({info.get('command')})", markup=False)
+
+
+@app.command()
+def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> None:
+    """Describe what a phase does, why, and what it never does."""
+    from .engine import get_phase
+
+    ph = get_phase(phase)
+    mod = sys.modules[type(ph).__module__]
+    out.print((mod.__doc__ or ph.describe()).strip(), markup=False)
+    if ph.needs:
+        out.print(f"\nNeeds: phase(s) {', '.join(ph.needs)} applied first.", markup=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=True)
+    except SystemExit:
+        raise
+    except MigrateError as exc:
+        if _STATE["debug"]:
+            traceback.print_exc()
+        err.print(f"error: {exc.render()}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; run `ssot-migrate status` to see what state the repository is in", markup=False)
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - a bug: say so, with the traceback
+        traceback.print_exc()
+        err.print("internal error (a bug in ssot-migrate); please report it with the traceback above", markup=False)
+        sys.exit(123)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,188 @@
+"""Compute a :class:`Plan`: discovery, prefilter, parallel workers, self-verification.
+
+``plan`` and ``apply`` share this one code path: apply writes exactly the plan
+this module returns, after re-checking every file's hash.
+
+Speed comes from doing less: the byte prefilter drops files that cannot
+mention a legacy path before any parsing, only the move map's modules are
+indexed (no repo-wide metadata), and the survivors are parsed in a process
+pool (``fork`` where available, so workers inherit the warmed-up parser and
+the run context instead of unpickling them per file).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .discovery import discover
+from .errors import SpecError, UsageError
+from .modindex import ModuleIndex, build_index, validate_moves
+from .phase import Options, Phase, RunContext
+from .results import FileOutcome, Plan, Report, Severity, Status
+from .spec import PHASES as PHASE_LETTERS, Spec
+from .verify import VerifyPolicy, verify_python
+
+#: Below this many candidate files a pool costs more than it saves.
+POOL_THRESHOLD = 24
+
+Progress = Callable[[int, int], None]
+
+
+def get_phase(letter: str) -> Phase:
+    from codemods import PHASES
+
+    key = letter.strip().upper()
+    if key not in PHASES:
+        known = ", ".join(sorted(PHASES))
+        hint = "" if key in PHASE_LETTERS else f" (phases are {', '.join(PHASE_LETTERS)})"
+        raise UsageError(f"unknown phase {letter!r}{hint}; available in this version: {known}")
+    return PHASES[key]()
+
+
+def make_context(spec: Spec, letter: str, options: Options, index: ModuleIndex | None = None) -> RunContext:
+    """Validate the spec against the repository for ``letter`` and build the run context."""
+    phase = get_phase(letter)
+    index = index or build_index(spec)
+    errors = validate_moves(spec, index) + phase.spec_errors(spec, index)
+    if errors:
+        raise SpecError(f"{spec.path}: the spec does not match the repository", details=errors)
+    return RunContext(spec, index, options, phase.letter, phase.prepare(spec, index, options))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    files: list[str]  # all discovered files with the phase's suffixes
+    matched: list[tuple[str, bytes]]  # those the prefilter kept, with their bytes
+    unreadable: list[FileOutcome]
+
+
+def collect_candidates(ctx: RunContext, phase: Phase, paths: Iterable[str] | None = None) -> Candidates:
+    spec = ctx.spec
+    if paths is None:
+        found = discover(spec.root, spec.include, spec.exclude)
+        files = [f for f in found.files if f.endswith(phase.suffixes)]
+        links = [f for f in found.symlinks if f.endswith(phase.suffixes)]
+    else:
+        files, links = list(paths), []
+    pattern = phase.prefilter(ctx)
+    matched: list[tuple[str, bytes]] = []
+    unreadable = [FileOutcome(f, Status.SKIPPED, reason="symbolic link: never read or written through") for f in links]
+    for rel in files:
+        try:
+            data = (spec.root / rel).read_bytes()
+        except OSError as exc:
+            unreadable.append(FileOutcome(rel, Status.SKIPPED, reason=f"cannot read: {exc.strerror or exc}"))
+            continue
+        if pattern is None or pattern.search(data):
+            matched.append((rel, data))
+    return Candidates(files, matched, unreadable)
+
+
+# -- workers ---------------------------------------------------------------------
+
+_WORKER_CTX: RunContext | None = None
+
+
+def _init_worker(ctx: RunContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _work_chunk(items: list[tuple[str, bytes]]) -> list[FileOutcome]:
+    assert _WORKER_CTX is not None
+    return [process_file(_WORKER_CTX, rel, data) for rel, data in items]
+
+
+def process_file(ctx: RunContext, rel: str, data: bytes) -> FileOutcome:
+    """Run one phase on one file; never raises (a crash is a FAILED outcome)."""
+    phase = get_phase(ctx.phase)
+    if b"\0" in data:
+        return FileOutcome(rel, Status.SKIPPED, reason="binary file (contains NUL bytes)")
+    try:
+        outcome = phase.transform(ctx, rel, data)
+    except UnicodeDecodeError as exc:
+        return FileOutcome(rel, Status.SKIPPED, reason=f"cannot decode: {exc.reason} at byte {exc.start}")
+    except RecursionError:
+        return FileOutcome(rel, Status.SKIPPED, reason="too deeply nested to parse")
+    except Exception as exc:  # noqa: BLE001 - a worker never raises across the pool
+        tb = traceback.format_exc(limit=6)
+        return FileOutcome(rel, Status.FAILED, reason=f"internal error: {exc!r}\n{tb}")
+    if outcome.status is Status.CHANGED and phase.python_sources and rel.endswith(".py"):
+        problems = verify_python(data, outcome.after or b"", phase.verify_policy(ctx, outcome))
+        if problems:
+            return FileOutcome(
+                rel,
+                Status.FAILED,
+                reports=outcome.reports,
+                reason="self-verification refused the rewrite (nothing written): " + "; ".join(problems),
+            )
+    return outcome
+
+
+def build_plan(
+    spec: Spec,
+    letter: str,
+    options: Options = Options(),
+    *,
+    jobs: int | None = None,
+    paths: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    ctx: RunContext | None = None,
+) -> Plan:
+    """Compute everything ``letter`` would change; writes nothing."""
+    ctx = ctx or make_context(spec, letter, options)
+    phase = get_phase(ctx.phase)
+    cands = collect_candidates(ctx, phase, paths)
+    outcomes = list(cands.unreadable)
+    outcomes += run_files(ctx, cands.matched, jobs=jobs, progress=progress)
+    outcomes.sort(key=lambda o: o.path)
+    plan = Plan(
+        phase=ctx.phase,
+        spec_hash=spec.raw_hash,
+        outcomes=outcomes,
+        files_scanned=len(cands.files),
+        files_parsed=len(cands.matched),
+        options={"rename_uses": options.rename_uses, "include_docs": options.include_docs, "strict": options.strict},
+    )
+    plan.reports.extend(phase.finalize(ctx, plan))
+    for o in plan.skipped:
+        plan.reports.append(
+            Report(o.path, 1, "E001", f"skipped: {o.reason}", Severity.ERROR if options.strict else Severity.WARNING)
+        )
+    for o in plan.failed:
+        plan.reports.append(Report(o.path, 1, "E002", o.reason.splitlines()[0], Severity.ERROR))
+    return plan
+
+
+def run_files(
+    ctx: RunContext, items: list[tuple[str, bytes]], *, jobs: int | None = None, progress: Progress | None = None
+) -> list[FileOutcome]:
+    jobs = jobs or os.cpu_count() or 1
+    total = len(items)
+    if jobs <= 1 or total < POOL_THRESHOLD:
+        out = []
+        for i, (rel, data) in enumerate(items):
+            out.append(process_file(ctx, rel, data))
+            if progress:
+                progress(i + 1, total)
+        return out
+    # Chunks balance load while keeping pickling overhead low.
+    size = max(1, min(64, total // (jobs * 4) or 1))
+    chunks = [items[i : i + size] for i in range(0, total, size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+    out: list[FileOutcome] = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_init_worker, initargs=(ctx,)) as pool:
+        done = 0
+        for result in pool.map(_work_chunk, chunks):
+            out.extend(result)
+            done += len(result)
+            if progress:
+                progress(done, total)
+    return out

@@ -1,0 +1,229 @@
+"""Map module names to files and know what a module defines.
+
+Phase C must never "fix" an import that fails today (an import from a module
+that does not exist, or of a name it does not define, often sits in a
+``try/except ImportError`` whose fallback is the intended path), and must
+never emit an import the canonical module cannot satisfy.  Both need a small
+static index of the modules the move map names.  It is computed once in the
+parent process from ``ast`` (no execution) and shipped to workers as frozen
+data; only modules under the move map are indexed, never the whole repo.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Exports:
+    """What ``from <module> import <name>`` can find in a module, statically."""
+
+    module: str
+    path: str  # repo-relative
+    names: frozenset[str]
+    submodules: frozenset[str]
+    dynamic: bool = False  # module-level __getattr__ or an unresolvable star import
+
+    def defines(self, name: str) -> bool:
+        return self.dynamic or name in self.names or name in self.submodules
+
+
+@dataclass(frozen=True)
+class ModuleIndex:
+    root: str
+    source_roots: tuple[str, ...]  # repo-relative POSIX, "" for the root itself
+    modules: dict[str, Exports] = field(default_factory=dict)
+
+    def get(self, module: str) -> Exports | None:
+        return self.modules.get(module)
+
+    def exists(self, module: str) -> bool:
+        return module in self.modules
+
+    def module_for_path(self, rel: str) -> tuple[str, bool] | None:
+        """Return ``(module name, is_package)`` for a repo-relative file, if importable."""
+        return module_name_for(rel, self.source_roots)
+
+
+def module_name_for(rel: str, source_roots: Iterable[str]) -> tuple[str, bool] | None:
+    if not rel.endswith(".py"):
+        return None
+    best: tuple[str, bool] | None = None
+    best_len = -1
+    for sr in source_roots:
+        prefix = "" if sr in ("", ".") else sr.rstrip("/") + "/"
+        if prefix and not rel.startswith(prefix):
+            continue
+        if len(prefix) <= best_len:
+            continue
+        parts = rel[len(prefix):-3].split("/")
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        if not parts or not all(p.isidentifier() for p in parts):
+            continue
+        best = (".".join(parts), is_pkg)
+        best_len = len(prefix)
+    return best
+
+
+def _rel_roots(spec: Spec) -> tuple[str, ...]:
+    out = []
+    for sr in spec.source_roots:
+        try:
+            rel = sr.resolve().relative_to(spec.root).as_posix()
+        except ValueError:
+            continue
+        out.append("" if rel == "." else rel)
+    # Longest first so that ``src/`` wins over the root.
+    return tuple(sorted(set(out), key=len, reverse=True))
+
+
+def find_module_file(spec: Spec, module: str) -> Path | None:
+    parts = module.split(".")
+    for sr in spec.source_roots:
+        base = sr.joinpath(*parts)
+        for cand in (base.with_suffix(".py"), base / "__init__.py"):
+            if cand.is_file():
+                return cand
+    return None
+
+
+def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Exports:
+    rel = path.resolve().relative_to(spec.root).as_posix()
+    names: set[str] = set()
+    dynamic = False
+    subs: set[str] = set()
+    if path.name == "__init__.py":
+        for child in path.parent.iterdir():
+            if child.suffix == ".py" and child.stem != "__init__" and child.stem.isidentifier():
+                subs.add(child.stem)
+            elif child.is_dir() and (child / "__init__.py").is_file():
+                subs.add(child.name)
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return Exports(module, rel, frozenset(), frozenset(subs), dynamic=True)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in _top_level_statements(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            if node.name == "__getattr__":
+                dynamic = True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        names.add(n.id)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                names.add(a.asname or a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name == "*":
+                    src = resolve_relative(package, node.level, node.module)
+                    star = _star_names(src, spec, seen) if src else None
+                    if star is None:
+                        dynamic = True
+                    else:
+                        names |= star
+                else:
+                    names.add(a.asname or a.name)
+        elif hasattr(ast, "TypeAlias") and isinstance(node, getattr(ast, "TypeAlias")):
+            names.add(node.name.id)  # type: ignore[attr-defined]
+    return Exports(module, rel, frozenset(names), frozenset(subs), dynamic)
+
+
+def _top_level_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """Module-level statements, looking into if/try blocks (conditional definitions)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _top_level_statements(node.body)
+            yield from _top_level_statements(node.orelse)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            yield from _top_level_statements(node.body)  # type: ignore[attr-defined]
+            for h in node.handlers:  # type: ignore[attr-defined]
+                yield from _top_level_statements(h.body)
+            yield from _top_level_statements(node.orelse)  # type: ignore[attr-defined]
+            yield from _top_level_statements(node.finalbody)  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from _top_level_statements(node.body)
+
+
+def _star_names(module: str, spec: Spec, seen: set[str]) -> set[str] | None:
+    if module in seen:
+        return set()
+    path = find_module_file(spec, module)
+    if path is None:
+        return None
+    seen.add(module)
+    exp = _module_exports(module, path, spec, seen)
+    if exp.dynamic:
+        return None
+    return {n for n in exp.names if not n.startswith("_")}
+
+
+def resolve_relative(package: str, level: int, module: str | None) -> str | None:
+    """Resolve ``from .{level} module import`` against ``package``; None if it escapes."""
+    if level == 0:
+        return module
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not module):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    if not base and not module:
+        return None
+    return ".".join(base + ([module] if module else []))
+
+
+def build_index(spec: Spec, extra_modules: Iterable[str] = ()) -> ModuleIndex:
+    """Index every module the move map names, their submodules and parents."""
+    wanted: set[str] = set(extra_modules)
+    for mv in spec.moves:
+        for mod in (mv.old.module, mv.new.module):
+            wanted.add(mod)
+            parts = mod.split(".")
+            for i in range(1, len(parts)):
+                wanted.add(".".join(parts[:i]))
+    modules: dict[str, Exports] = {}
+    todo = sorted(wanted)
+    while todo:
+        mod = todo.pop()
+        if mod in modules:
+            continue
+        path = find_module_file(spec, mod)
+        if path is None:
+            continue
+        exp = _module_exports(mod, path, spec, set())
+        modules[mod] = exp
+        # Submodules of moved packages move too; index them so imports of
+        # ``old.sub`` can be checked.
+        if any(mod == m.old.module or mod.startswith(m.old.module + ".") for m in spec.module_moves) or any(
+            mod == m.new.module or mod.startswith(m.new.module + ".") for m in spec.module_moves
+        ):
+            todo.extend(f"{mod}.{s}" for s in exp.submodules)
+    return ModuleIndex(str(spec.root), _rel_roots(spec), modules)
+
+
+def validate_moves(spec: Spec, index: ModuleIndex) -> list[str]:
+    """Problems with the move map that need the repository to detect."""
+    errors: list[str] = []
+    for i, mv in enumerate(spec.moves):
+        where = f"move[{i}] ({mv.old} -> {mv.new})"
+        target = index.get(mv.new.module)
+        if target is None:
+            errors.append(f"{where}: target module {mv.new.module!r} not found under the source roots")
+            continue
+        if mv.new.name and not target.defines(mv.new.name):
+            errors.append(
+                f"{where}: target module {mv.new.module!r} ({target.path}) does not define or export "
+                f"{mv.new.name!r}"
+            )
+    return errors

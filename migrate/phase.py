@@ -1,0 +1,85 @@
+"""The extension point: a phase is a codemod plus preconditions plus post-conditions.
+
+The engine owns everything else (discovery, prefilter, workers, verification,
+journal, ledger, gate, rollback).  A phase only
+
+* declares what it needs (``needs``: phases that must be applied first) and
+  which files it reads (``suffixes``),
+* prepares picklable, run-wide data once in the parent (``prepare``),
+* offers a cheap byte-level ``prefilter`` so most files are never parsed,
+* decides per file (``transform``) and returns a :class:`FileOutcome`;
+  it never writes,
+* combines per-file ``facts`` into cross-file reports (``finalize``).
+
+Subclass it in ``codemods/phase_<x>.py`` and decorate with ``@register``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from .modindex import ModuleIndex
+from .results import FileOutcome, Plan, Report
+from .spec import Spec
+from .verify import VerifyPolicy
+
+
+@dataclass(frozen=True)
+class Options:
+    """Run-wide switches that change what a phase rewrites."""
+
+    rename_uses: bool = False
+    include_docs: bool = False
+    strict: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Shared by every file of one run; picklable, never mutated."""
+
+    spec: Spec
+    index: ModuleIndex
+    options: Options
+    phase: str
+    payload: Any = None
+
+
+class Phase:
+    """Base class for phases A-E and for registered custom steps."""
+
+    letter: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    needs: ClassVar[tuple[str, ...]] = ()
+    suffixes: ClassVar[tuple[str, ...]] = (".py",)
+    #: Python sources get the engine's self-verification (parse, AST, names, comments).
+    python_sources: ClassVar[bool] = True
+
+    def spec_errors(self, spec: Spec, index: ModuleIndex) -> list[str]:
+        """Problems in the spec that make this phase impossible to run."""
+        return []
+
+    def prepare(self, spec: Spec, index: ModuleIndex, options: Options) -> Any:
+        """Compute run-wide, picklable data once in the parent process."""
+        return None
+
+    def prefilter(self, ctx: RunContext) -> re.Pattern[bytes] | None:
+        """A byte regex; files it does not match are not parsed.  None: parse all."""
+        return None
+
+    def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
+        raise NotImplementedError
+
+    def verify_policy(self, ctx: RunContext, outcome: FileOutcome) -> VerifyPolicy:
+        """What the engine's self-verification allows this phase to change in ``outcome``."""
+        return VerifyPolicy()
+
+    def finalize(self, ctx: RunContext, plan: Plan) -> list[Report]:
+        """Cross-file findings computed from every outcome's ``facts``."""
+        return []
+
+    @classmethod
+    def describe(cls) -> str:
+        return (cls.__doc__ or "").strip()

@@ -1,0 +1,275 @@
+"""``.ssot-migrate/``: the ledger, per-phase journals, content blobs and the lock.
+
+Layout (all inside the target repository)::
+
+    .ssot-migrate/
+      ledger.json              which phases are applied (small, like Alembic's version table)
+      lock                     pid/host of the run holding the lock
+      blobs/<sha256>           every byte needed to restore: before and after contents
+      phases/<X>/journal.json  the files phase X touched: path, before/after hash, modes
+      phases/<X>/rollback.patch, rollback.sh   roll back without the tool
+
+Order of writes for an apply (files have no transactions): blobs, then the
+journal, then the ledger entry marked ``applying``, then the atomic file
+replacements, then the ledger entry marked ``applied``.  A kill anywhere leaves
+either the old or the new bytes in every file and a journal that says which
+is which (by hash), so the next command can finish or undo the phase.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+
+from . import __version__
+from .errors import LedgerError, LockHeldError
+from .fsio import atomic_write, is_within, sha256_bytes
+
+STATE_DIR = ".ssot-migrate"
+LEDGER_FORMAT = 1
+
+APPLYING = "applying"
+APPLIED = "applied"
+ROLLING_BACK = "rolling-back"
+
+
+@dataclass
+class FileRecord:
+    path: str
+    before: str | None  # sha256, None: the phase created the file
+    after: str | None  # sha256, None: the phase deleted the file
+    mode_before: int | None = None
+    mode_after: int | None = None
+
+
+@dataclass
+class Journal:
+    phase: str
+    spec_hash: str
+    tool_version: str
+    started_at: float
+    options: dict[str, Any] = field(default_factory=dict)
+    files: list[FileRecord] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": LEDGER_FORMAT,
+            "phase": self.phase,
+            "spec_hash": self.spec_hash,
+            "tool_version": self.tool_version,
+            "started_at": self.started_at,
+            "options": self.options,
+            "files": [asdict(f) for f in self.files],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Journal":
+        return cls(
+            phase=data["phase"],
+            spec_hash=data.get("spec_hash", ""),
+            tool_version=data.get("tool_version", ""),
+            started_at=data.get("started_at", 0.0),
+            options=data.get("options", {}),
+            files=[FileRecord(**f) for f in data.get("files", [])],
+        )
+
+
+@dataclass
+class LedgerEntry:
+    phase: str
+    status: str
+    spec_hash: str
+    tool_version: str
+    applied_at: float
+    files: int
+    order: int  # monotonic: later applies have higher order
+
+
+class State:
+    """Access to ``.ssot-migrate/`` for one repository root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.dir = self.root / STATE_DIR
+
+    # -- paths -----------------------------------------------------------------
+    def phase_dir(self, phase: str) -> Path:
+        return self.dir / "phases" / phase
+
+    def journal_path(self, phase: str) -> Path:
+        return self.phase_dir(phase) / "journal.json"
+
+    def safe_path(self, rel: str) -> Path:
+        """Resolve a repo-relative path from the journal; refuse anything outside the repo."""
+        p = PurePosixPath(rel)
+        if p.is_absolute() or ".." in p.parts or not rel or rel.startswith("~"):
+            raise LedgerError(f"journal names a path outside the repository: {rel!r}; refusing to touch it")
+        full = self.root / Path(*p.parts)
+        if not is_within(self.root, full.parent) and full.parent.exists():
+            raise LedgerError(f"journal path {rel!r} resolves outside the repository (through a symlink); refusing")
+        if p.parts and p.parts[0] == STATE_DIR:
+            raise LedgerError(f"journal names a path inside {STATE_DIR}/: {rel!r}; refusing")
+        return full
+
+    # -- blobs ---------------------------------------------------------------------
+    def put_blob(self, data: bytes) -> str:
+        digest = sha256_bytes(data)
+        path = self.dir / "blobs" / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data, mode=0o644)
+        return digest
+
+    def get_blob(self, digest: str) -> bytes:
+        if not all(c in "0123456789abcdef" for c in digest) or len(digest) != 64:
+            raise LedgerError(f"journal names a malformed blob id {digest!r}")
+        path = self.dir / "blobs" / digest
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise LedgerError(f"blob {digest[:12]} is missing from {STATE_DIR}/blobs; cannot restore") from None
+        if sha256_bytes(data) != digest:
+            raise LedgerError(f"blob {digest[:12]} is corrupt (hash mismatch); cannot restore from it")
+        return data
+
+    # -- ledger ----------------------------------------------------------------------
+    def _ledger_path(self) -> Path:
+        return self.dir / "ledger.json"
+
+    def read_ledger(self) -> dict[str, LedgerEntry]:
+        path = self._ledger_path()
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {k: LedgerEntry(**v) for k, v in data.get("phases", {}).items()}
+        except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+            raise LedgerError(f"{path} is not a valid ledger ({exc}); restore it from version control") from None
+
+    def write_ledger(self, entries: dict[str, LedgerEntry], history_event: dict[str, Any] | None = None) -> None:
+        path = self._ledger_path()
+        history: list[Any] = []
+        if path.exists():
+            try:
+                history = json.loads(path.read_text(encoding="utf-8")).get("history", [])
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                history = []
+        if history_event:
+            history.append(history_event)
+        data = {
+            "format": LEDGER_FORMAT,
+            "phases": {k: asdict(v) for k, v in sorted(entries.items())},
+            "history": history[-200:],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), mode=0o644)
+
+    def set_entry(self, entry: LedgerEntry, event: str) -> None:
+        entries = self.read_ledger()
+        entries[entry.phase] = entry
+        self.write_ledger(entries, {"event": event, "phase": entry.phase, "at": time.time(), "tool_version": __version__})
+
+    def drop_entry(self, phase: str, event: str) -> None:
+        entries = self.read_ledger()
+        entries.pop(phase, None)
+        self.write_ledger(entries, {"event": event, "phase": phase, "at": time.time(), "tool_version": __version__})
+
+    def next_order(self) -> int:
+        return max((e.order for e in self.read_ledger().values()), default=0) + 1
+
+    # -- journal ---------------------------------------------------------------------
+    def write_journal(self, journal: Journal) -> None:
+        path = self.journal_path(journal.phase)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, (json.dumps(journal.to_json(), indent=2) + "\n").encode(), mode=0o644)
+
+    def read_journal(self, phase: str) -> Journal:
+        path = self.journal_path(phase)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            journal = Journal.from_json(data)
+        except FileNotFoundError:
+            raise LedgerError(f"the ledger lists phase {phase} but its journal {path} is missing") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise LedgerError(f"{path} is not a valid journal ({exc})") from None
+        for rec in journal.files:
+            self.safe_path(rec.path)
+        return journal
+
+    # -- lock --------------------------------------------------------------------------
+    def lock(self, command: str) -> "Lock":
+        return Lock(self.dir / "lock", command)
+
+
+class Lock:
+    """An exclusive, pid-stamped lock file; a stale one (dead pid) is reported, not stolen."""
+
+    def __init__(self, path: Path, command: str) -> None:
+        self.path = path
+        self.command = command
+        self.held = False
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return {"pid": None, "host": "?", "command": "?", "corrupt": True}
+
+    def __enter__(self) -> "Lock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": time.time()}
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            held = self.read() or {}
+            if lock_is_stale(held):
+                raise LockHeldError(
+                    f"stale lock from process {held.get('pid')} ({held.get('command')}), which is no longer running; "
+                    "check `ssot-migrate status`, then clear it with `ssot-migrate unlock`"
+                ) from None
+            raise LockHeldError(
+                f"another ssot-migrate run holds the lock: pid {held.get('pid')} on {held.get('host')} "
+                f"({held.get('command')}); wait for it to finish"
+            ) from None
+        with os.fdopen(fd, "w") as fh:
+            json.dump(info, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.held = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+            self.held = False
+
+
+def lock_is_stale(info: dict[str, Any]) -> bool:
+    if info.get("corrupt"):
+        return True
+    if info.get("host") != socket.gethostname():
+        return False  # cannot tell for another host: not stale
+    pid = info.get("pid")
+    if not isinstance(pid, int):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def iter_records(journal: Journal) -> Iterator[FileRecord]:
+    yield from journal.files

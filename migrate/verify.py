@@ -1,0 +1,222 @@
+"""Self-verification of a rewritten Python file, before anything is written.
+
+The tool edits code nobody has read.  Each changed file must pass, or the file
+is refused (reported as an internal error) and nothing is written for it:
+
+* the output parses (LibCST, and ``ast`` when this Python can read the input);
+* the AST outside the rewritten nodes is identical: import statements aside,
+  the two trees may differ only at the expression kinds the phase rewrites
+  (names, attribute chains, string constants for phase C);
+* no name became unbound: every name the output reads is bound in the same
+  scope kind it was before (``symtable``), modulo declared renames;
+* comments are unchanged (unless the phase was asked to edit them).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import symtable
+import tokenize
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__", "__builtins__", "__annotations__", "__dict__", "__module__", "__qualname__", "__class__"}
+
+
+@dataclass(frozen=True)
+class VerifyPolicy:
+    """What a phase is allowed to change in a file."""
+
+    expr_kinds: tuple[type, ...] = (ast.Name, ast.Attribute, ast.Constant)
+    ignore_imports: bool = True
+    comments_may_change: bool = False
+    renames: dict[str, str] = field(default_factory=dict)  # old local name -> new local name
+    allow_await_change: bool = False
+    #: When set, a changed reference must now name one of these (a dotted prefix, or a
+    #: bare name): the phase's targets.  Anything else changing is a bug.
+    allowed_refs: frozenset[str] = frozenset()
+
+
+def verify_python(before: bytes, after: bytes, policy: VerifyPolicy = VerifyPolicy()) -> list[str]:
+    """Return a list of problems; empty means the rewrite is safe to write."""
+    problems: list[str] = []
+    try:
+        cst.parse_module(after)
+    except cst.ParserSyntaxError as exc:
+        return [f"output does not parse: line {exc.raw_line}: {exc.message}"]
+    try:
+        tree_before = ast.parse(before)
+    except (SyntaxError, ValueError):
+        tree_before = None  # syntax newer than this Python; LibCST-level checks only
+    if tree_before is not None:
+        try:
+            tree_after = ast.parse(after)
+        except (SyntaxError, ValueError) as exc:
+            return [f"output is not valid Python: {exc}"]
+        problems += _compare_trees(tree_before, tree_after, policy)
+        problems += _compare_bindings(before, after, policy)
+    if not policy.comments_may_change:
+        cb, ca = _comments(before), _comments(after)
+        if cb is not None and ca is not None and cb != ca:
+            lost = [c for c in cb if c not in ca]
+            problems.append(f"comments changed (lost: {lost[:3]!r})" if lost else "comments changed")
+    return problems
+
+
+# -- AST comparison -----------------------------------------------------------
+
+
+def _strip_imports(tree: ast.AST) -> ast.AST:
+    class Strip(ast.NodeTransformer):
+        def visit_Import(self, node: ast.AST) -> None:
+            return None
+
+        def visit_ImportFrom(self, node: ast.AST) -> None:
+            return None
+
+    return Strip().visit(tree)
+
+
+def _compare_trees(a: ast.AST, b: ast.AST, policy: VerifyPolicy) -> list[str]:
+    if policy.ignore_imports:
+        a, b = _strip_imports(a), _strip_imports(b)
+    problems: list[str] = []
+    _cmp(a, b, policy, problems)
+    return problems[:5]
+
+
+def _is_ref(node: object, policy: VerifyPolicy) -> bool:
+    if isinstance(node, ast.Constant):
+        return ast.Constant in policy.expr_kinds and isinstance(node.value, str)
+    return isinstance(node, policy.expr_kinds)
+
+
+def _cmp(a: object, b: object, policy: VerifyPolicy, problems: list[str]) -> None:
+    if isinstance(a, ast.AST) and isinstance(b, ast.AST):
+        if type(a) is not type(b) or _changed_leaf(a, b):
+            if _is_ref(a, policy) and _is_ref(b, policy):
+                if _names_allowed_target(b, policy):
+                    return  # a rewritten reference to one of the phase's targets
+                problems.append(f"unexpected change at line {getattr(a, 'lineno', '?')}: {ast.unparse(a)} -> {ast.unparse(b)}")
+                return
+            if policy.allow_await_change and (isinstance(a, ast.Await) or isinstance(b, ast.Await)):
+                inner_a = a.value if isinstance(a, ast.Await) else a
+                inner_b = b.value if isinstance(b, ast.Await) else b
+                _cmp(inner_a, inner_b, policy, problems)
+                return
+            if type(a) is not type(b):
+                problems.append(
+                    f"structure changed at line {getattr(a, 'lineno', '?')}: {type(a).__name__} -> {type(b).__name__}"
+                )
+                return
+        for fname in a._fields:
+            if fname in ("ctx", "type_comment"):
+                continue
+            _cmp(getattr(a, fname, None), getattr(b, fname, None), policy, problems)
+        return
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            line = next((getattr(x, "lineno", None) for x in a if hasattr(x, "lineno")), "?")
+            problems.append(f"structure changed near line {line}: {len(a)} -> {len(b)} elements")
+            return
+        for x, y in zip(a, b):
+            _cmp(x, y, policy, problems)
+        return
+    if a != b:
+        problems.append(f"value changed: {a!r} -> {b!r}")
+
+
+def _names_allowed_target(node: ast.AST, policy: VerifyPolicy) -> bool:
+    if not policy.allowed_refs:
+        return True
+    if isinstance(node, ast.Constant):
+        text = str(node.value)
+        return any(t in text for t in policy.allowed_refs)
+    text = ast.unparse(node)
+    parts = text.split(".")
+    return any(".".join(parts[: i + 1]) in policy.allowed_refs for i in range(len(parts))) or parts[-1] in policy.allowed_refs
+
+
+def _changed_leaf(a: ast.AST, b: ast.AST) -> bool:
+    """True for reference nodes whose own text differs (Name id, Attribute attr, str value)."""
+    if isinstance(a, ast.Name):
+        return a.id != b.id  # type: ignore[attr-defined]
+    if isinstance(a, ast.Attribute):
+        return a.attr != b.attr or ast.dump(a.value) != ast.dump(b.value)  # type: ignore[attr-defined]
+    if isinstance(a, ast.Constant):
+        return a.value != b.value  # type: ignore[attr-defined]
+    return False
+
+
+# -- name binding -----------------------------------------------------------
+
+
+@dataclass
+class _ScopeFacts:
+    unbound: set[tuple[str, str]]  # (scope path, name) read but bound nowhere
+    local_reads: set[tuple[str, str]]  # read and bound locally in that scope
+    reads: set[tuple[str, str]]  # every read
+    star: bool  # a star import can bind anything: unbound reads are unknowable
+
+
+def _scope_facts(source: bytes) -> _ScopeFacts:
+    top = symtable.symtable(_decode(source), "<verify>", "exec")
+    module_bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    facts = _ScopeFacts(set(), set(), set(), b"import *" in source)
+
+    def walk(table: symtable.SymbolTable, path: str) -> None:
+        for sym in table.get_symbols():
+            name = sym.get_name()
+            if not sym.is_referenced():
+                continue
+            facts.reads.add((path, name))
+            if table.get_type() == "module" or sym.is_global():
+                if name not in module_bound and name not in _BUILTINS:
+                    facts.unbound.add((path, name))
+            elif sym.is_local() and (sym.is_imported() or sym.is_assigned()):
+                facts.local_reads.add((path, name))
+        for child in table.get_children():
+            walk(child, f"{path}/{child.get_name()}")
+
+    walk(top, "")
+    return facts
+
+
+def _decode(source: bytes) -> str:
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
+
+
+def _compare_bindings(before: bytes, after: bytes, policy: VerifyPolicy) -> list[str]:
+    try:
+        fb, fa = _scope_facts(before), _scope_facts(after)
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return []
+    ren = policy.renames
+    unbound_before = {(p, ren.get(n, n)) for p, n in fb.unbound}
+    local_before = {(p, ren.get(n, n)) for p, n in fb.local_reads}
+    problems: list[str] = []
+    if not (fa.star or fb.star):
+        new_unbound = sorted(fa.unbound - unbound_before)
+        if new_unbound:
+            problems.append(
+                "names became unbound: " + ", ".join(f"{n} (in {p or 'module'})" for p, n in new_unbound[:5])
+            )
+    lost = sorted(k for k in local_before if k in fa.reads and k not in fa.local_reads)
+    if lost:
+        problems.append("local bindings lost: " + ", ".join(f"{n} (in {p})" for p, n in lost[:5]))
+    return problems
+
+
+# -- comments -------------------------------------------------------------------
+
+
+def _comments(source: bytes) -> list[str] | None:
+    try:
+        toks = tokenize.tokenize(io.BytesIO(source).readline)
+        return [t.string for t in toks if t.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return None

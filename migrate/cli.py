@@ -8,6 +8,7 @@ plan has errors or drift; 2 usage or spec error; 123 internal error (a bug);
 from __future__ import annotations
 
 import enum
+import functools
 import sys
 import traceback
 from pathlib import Path
@@ -70,6 +71,27 @@ def _progress():
     return prog, cb
 
 
+class Interrupted(MigrateError):
+    """Ctrl-C: the journal keeps the repository recoverable."""
+
+    exit_code = 130
+
+
+def _guard(fn):
+    """Turn Ctrl-C inside a command into one clear line (click would swallow it)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted; run `ssot-migrate status` to see the state, then `rollback` or `apply` to finish"
+            ) from None
+
+    return wrapper
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for every error."),
@@ -82,6 +104,7 @@ def _root(
 
 
 @app.command()
+@_guard
 def plan(
     phase: str = typer.Argument(..., help="Phase letter (A-E)."),
     spec: Optional[Path] = SpecOpt,
@@ -120,6 +143,7 @@ def plan(
 
 
 @app.command()
+@_guard
 def apply(
     phase: str = typer.Argument(..., help="Phase letter (A-E)."),
     spec: Optional[Path] = SpecOpt,
@@ -153,6 +177,7 @@ def apply(
 
 
 @app.command()
+@_guard
 def rollback(
     phase: str = typer.Argument(..., help="Phase letter (A-E)."),
     spec: Optional[Path] = SpecOpt,
@@ -166,6 +191,7 @@ def rollback(
 
 
 @app.command()
+@_guard
 def status(
     spec: Optional[Path] = SpecOpt,
     fmt: Format = typer.Option(Format.text, "--format"),
@@ -184,6 +210,7 @@ def status(
 
 
 @app.command()
+@_guard
 def unlock(
     spec: Optional[Path] = SpecOpt,
     force: bool = typer.Option(False, "--force", help="Remove the lock even if its process seems alive."),
@@ -195,6 +222,7 @@ def unlock(
 
 
 @app.command()
+@_guard
 def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> None:
     """Describe what a phase does, why, and what it never does."""
     from .engine import get_phase
@@ -209,16 +237,11 @@ def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> Non
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)
-    except SystemExit:
-        raise
     except MigrateError as exc:
         if _STATE["debug"]:
             traceback.print_exc()
         err.print(f"error: {exc.render()}", markup=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; run `ssot-migrate status` to see what state the repository is in", markup=False)
-        sys.exit(130)
     except Exception:  # noqa: BLE001 - a bug: say so, with the traceback
         traceback.print_exc()
         err.print("internal error (a bug in ssot-migrate); please report it with the traceback above", markup=False)

@@ -154,8 +154,8 @@ def find_spec_file(start: Path) -> Path:
         if candidate.is_file():
             try:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                continue
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise SpecError(f"{candidate}: malformed TOML: {exc}") from None
             if "ssot-migrate" in data.get("tool", {}):
                 return candidate
     raise SpecError(

@@ -782,8 +782,13 @@ class ImportRewriter:
                 if sibling is None:
                     remaining.append(group)
                     continue
-                existing = {(_dotted(a.name), _alias_local(a)) for a in sibling.names}  # type: ignore[union-attr]
-                existing |= {(_dotted(a.name), _alias_local(a)) for a in self.from_plans.get(sibling, _FromPlan([], [], 0, None)).appended}
+                sib_plan = self.from_plans.get(sibling)
+                if sib_plan is not None and sib_plan.groups:
+                    current = list(sib_plan.groups[0].aliases)
+                else:
+                    current = list(sibling.names)  # type: ignore[arg-type]
+                existing = {(_dotted(a.name), _alias_local(a)) for a in current}
+                existing |= {(_dotted(a.name), _alias_local(a)) for a in (sib_plan.appended if sib_plan else [])}
                 fresh = [a for a in group.aliases if (_dotted(a.name), _alias_local(a)) not in existing]
                 last_group = not plan.stays and len(plan.groups) == 1
                 if last_group and line_has_comments:
@@ -792,7 +797,6 @@ class ImportRewriter:
                 if fresh and not _is_single_line(sibling):
                     remaining.append(group)
                     continue
-                sib_plan = self.from_plans.get(sibling)
                 if sib_plan is None:
                     sib_plan = _FromPlan(list(sibling.names), [], 0, None)  # type: ignore[arg-type]
                     self.from_plans[sibling] = sib_plan
@@ -813,8 +817,12 @@ class ImportRewriter:
             if isinstance(other.names, cst.ImportStar) or other is me:
                 continue
             other_plan = self.from_plans.get(other)
-            if other_plan is not None and (other_plan.groups or other_plan.remove):
-                continue
+            if other_plan is not None:
+                # A sibling being rewritten wholesale to ``dest`` can take our names too.
+                if not other_plan.remove and not other_plan.stays and len(other_plan.groups) == 1 and other_plan.groups[0].dest == dest:
+                    return other
+                if other_plan.groups or other_plan.remove:
+                    continue
             level = len(other.relative)
             mod = _dotted(other.module) if other.module is not None else None
             src = resolve_relative(self.package, level, mod) if level and self.package else (mod if not level else None)
@@ -1061,11 +1069,25 @@ class _Applier(cst.CSTTransformer):
                 module=module,
                 names=names,
                 relative=relative,
-                lpar=node.lpar if parens else None,
+                lpar=_without_comments(node.lpar) if parens else None,
                 rpar=node.rpar if parens else None,
             )
             extra.append(cst.SimpleStatementLine(body=[stmt]))
         return head, extra
+
+
+def _without_comments(lpar: cst.LeftParen | None) -> cst.LeftParen | None:
+    """The opening paren of a split-off import, minus the comment that stays on the original."""
+    if lpar is None:
+        return None
+    ws = lpar.whitespace_after
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        ws = ws.with_changes(
+            first_line=cst.TrailingWhitespace(newline=ws.first_line.newline),
+            empty_lines=[e for e in ws.empty_lines if e.comment is None],
+        )
+        return lpar.with_changes(whitespace_after=ws)
+    return lpar
 
 
 def _close_like(alias: cst.ImportAlias, original: cst.ImportFrom) -> cst.ImportAlias:

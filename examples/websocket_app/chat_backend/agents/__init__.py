@@ -1,0 +1,1 @@
+"""Agents that answer chat messages and report progress over the WebSocket."""

@@ -1,0 +1,1 @@
+"""Entry points: WebSocket handlers and the health check."""

@@ -1,0 +1,1 @@
+"""Chat, notification and presence services."""

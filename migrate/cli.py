@@ -234,6 +234,26 @@ def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> Non
         out.print(f"\nNeeds: phase(s) {', '.join(ph.needs)} applied first.", markup=False)
 
 
+@app.command()
+@_guard
+def demo(
+    example: Optional[Path] = typer.Option(None, "--example", help="Example directory (default: the bundled examples/websocket_app)."),
+) -> None:
+    """Run the migration on a temp copy of the bundled example, end to end."""
+    from . import demo as demo_mod
+
+    result = demo_mod.run_demo(example or demo_mod.DEFAULT_EXAMPLE, say=lambda s: err.print(s, markup=False))
+    out.print(demo_mod.summary_table(result))
+    if result.phases_missing:
+        out.print(f"phases not provided by this version (not run): {', '.join(result.phases_missing)}", markup=False)
+    out.print(f"work directory (log, ledger, rollback patches): {result.workdir}", markup=False)
+    if not result.ok:
+        failed = [s.name for s in result.steps if not s.ok]
+        err.print(f"demo FAILED at: {', '.join(failed)}", markup=False)
+        raise typer.Exit(1)
+    out.print("demo finished: every step passed", markup=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)

@@ -58,7 +58,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     out = {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
-        if rel.startswith((".git/", ".ssot-migrate/")) or "__pycache__" in rel or not p.is_file():
+        if rel.startswith((".git/", ".ssot-migrate/", ".pytest_cache/")) or "__pycache__" in rel or not p.is_file():
             continue
         out[rel] = p.read_bytes()
     return out

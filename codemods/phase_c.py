@@ -39,7 +39,7 @@ from libcst.metadata.scope_provider import Assignment, FunctionScope, GlobalScop
 
 from migrate.modindex import ModuleIndex, resolve_relative
 from migrate.phase import Options, Phase, RunContext
-from migrate.results import FileOutcome, Plan, Report, Severity, Status
+from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
@@ -80,16 +80,6 @@ class ImportFact:
     function_level: bool
     module: str | None  # this file's module name
 
-
-@dataclass(frozen=True)
-class RefFact:
-    """A legacy reference found in a file, rewritten or not (status, phase E)."""
-
-    path: str
-    line: int
-    kind: str
-    target: str
-    rewritten: bool
 
 
 @register
@@ -176,8 +166,46 @@ class PhaseC(Phase):
             allowed_refs=frozenset(allowed),
         )
 
+    def check_output(self, ctx: RunContext, outcome: FileOutcome) -> list[str]:
+        """Every import the rewrite introduced must resolve to a name the target module defines."""
+        modinfo = ctx.index.module_for_path(outcome.path)
+        package = None
+        if modinfo:
+            package = modinfo[0] if modinfo[1] else modinfo[0].rpartition(".")[0]
+        new = _import_pairs(outcome.after or b"", package) - _import_pairs(outcome.before or b"", package)
+        problems = []
+        for mod, name in sorted(new, key=str):
+            if name is None:
+                ok = ctx.index.exists(mod)
+            elif name == "*":
+                ok = ctx.index.exists(mod)
+            else:
+                ok = bool(module_defines(ctx.index, mod, name))
+            if not ok:
+                problems.append(f"introduced import {mod}{':' + name if name else ''} does not resolve")
+        return problems
+
     def finalize(self, ctx: RunContext, plan: Plan) -> list[Report]:
         return interception_reports(plan)
+
+
+def _import_pairs(source: bytes, package: str | None) -> set[tuple[str, str | None]]:
+    """(module, name) for every import in ``source``; name None for ``import module``."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    out: set[tuple[str, str | None]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {(a.name, None) for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            mod = resolve_relative(package or "", node.level, node.module) if node.level else node.module
+            if mod:
+                out |= {(mod, a.name) for a in node.names}
+    return out
 
 
 def interception_reports(plan: Plan) -> list[Report]:

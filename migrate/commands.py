@@ -147,12 +147,18 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
     drift = []
     for o in changes:
         path = state.safe_path(o.path)
+        if path.is_symlink():
+            drift.append(f"{o.path}: is a symbolic link; never written through")
+            continue
         try:
             now = path.read_bytes()
         except FileNotFoundError:
-            drift.append(f"{o.path}: deleted since the plan was computed")
+            if o.before is not None:
+                drift.append(f"{o.path}: deleted since the plan was computed")
             continue
-        if now != o.before:
+        if o.before is None:
+            drift.append(f"{o.path}: created since the plan was computed")
+        elif now != o.before:
             drift.append(f"{o.path}: changed since the plan was computed")
     if drift:
         raise DriftError("files changed between plan and apply; nothing was written", details=drift)
@@ -161,7 +167,13 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
         path = state.safe_path(o.path)
         mode = _mode(path)
         journal.files.append(
-            FileRecord(o.path, state.put_blob(o.before or b""), state.put_blob(o.after or b""), mode, mode)
+            FileRecord(
+                o.path,
+                None if o.before is None else state.put_blob(o.before),
+                None if o.delete else state.put_blob(o.after or b""),
+                mode,
+                None if o.delete else (mode if mode is not None else 0o644),
+            )
         )
     state.write_journal(journal)
     _fault_point("after-journal")
@@ -171,7 +183,12 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
     )
     written = []
     for o in changes:
-        atomic_write(state.safe_path(o.path), o.after or b"")
+        path = state.safe_path(o.path)
+        if o.delete:
+            atomic_delete(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, o.after or b"")
         written.append(o.path)
         _fault_point("after-file")
     patch, script = _write_offline_rollback(state, journal)
@@ -409,7 +426,7 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
 
 def count_remaining(p: Plan) -> int:
     """Legacy references left in the repo according to a plan's facts (rewritable or not)."""
-    from codemods.phase_c import RefFact
+    from .results import RefFact
 
     n = 0
     for o in p.outcomes:

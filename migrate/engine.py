@@ -114,8 +114,16 @@ def process_file(ctx: RunContext, rel: str, data: bytes) -> FileOutcome:
     except Exception as exc:  # noqa: BLE001 - a worker never raises across the pool
         tb = traceback.format_exc(limit=6)
         return FileOutcome(rel, Status.FAILED, reason=f"internal error: {exc!r}\n{tb}")
-    if outcome.status is Status.CHANGED and phase.python_sources and rel.endswith(".py"):
+    if (
+        outcome.status is Status.CHANGED
+        and phase.python_sources
+        and rel.endswith(".py")
+        and not outcome.delete
+        and outcome.before is not None
+    ):
         problems = verify_python(data, outcome.after or b"", phase.verify_policy(ctx, outcome))
+        if not problems:
+            problems = phase.check_output(ctx, outcome)
         if problems:
             return FileOutcome(
                 rel,
@@ -142,6 +150,7 @@ def build_plan(
     cands = collect_candidates(ctx, phase, paths)
     outcomes = list(cands.unreadable)
     outcomes += run_files(ctx, cands.matched, jobs=jobs, progress=progress)
+    outcomes += phase.generate(ctx)
     outcomes.sort(key=lambda o: o.path)
     plan = Plan(
         phase=ctx.phase,

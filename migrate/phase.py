@@ -72,9 +72,22 @@ class Phase:
     def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         raise NotImplementedError
 
+    def generate(self, ctx: RunContext) -> list[FileOutcome]:
+        """Outcomes for files the phase creates or removes outside the per-file pass.
+
+        Runs once in the parent process after the workers (e.g. generated stubs,
+        deleted legacy modules).  Use ``before=None`` to create, ``delete=True``
+        to remove.
+        """
+        return []
+
     def verify_policy(self, ctx: RunContext, outcome: FileOutcome) -> VerifyPolicy:
         """What the engine's self-verification allows this phase to change in ``outcome``."""
         return VerifyPolicy()
+
+    def check_output(self, ctx: RunContext, outcome: FileOutcome) -> list[str]:
+        """Phase-specific post-conditions on a rewritten file (problems; empty if fine)."""
+        return []
 
     def finalize(self, ctx: RunContext, plan: Plan) -> list[Report]:
         """Cross-file findings computed from every outcome's ``facts``."""

@@ -12,7 +12,7 @@ from .textdiff import render_text, unified_diff
 
 
 def plan_diff(plan: Plan) -> str:
-    return "".join(render_text(unified_diff(o.path, o.before, o.after)) for o in plan.changes)
+    return "".join(render_text(unified_diff(o.path, o.before, None if o.delete else o.after)) for o in plan.changes)
 
 
 def plan_summary(plan: Plan) -> str:
@@ -49,7 +49,7 @@ def plan_json(plan: Plan, *, include_diff: bool = True) -> str:
             {
                 "path": o.path,
                 "edits": o.edits,
-                **({"diff": render_text(unified_diff(o.path, o.before, o.after))} if include_diff else {}),
+                **({"diff": render_text(unified_diff(o.path, o.before, None if o.delete else o.after))} if include_diff else {}),
             }
             for o in plan.changes
         ],

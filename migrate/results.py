@@ -53,13 +53,29 @@ class Report:
 
 
 @dataclass(frozen=True)
+class RefFact:
+    """A legacy reference found in a file, rewritten or not.
+
+    Every phase emits these; ``status`` counts them and phase E reads them as
+    the proof (or disproof) that a legacy module is unreferenced.
+    """
+
+    path: str
+    line: int
+    kind: str  # import, star-import, patch, importlib, annotation, string, docstring, comment, call, config, ...
+    target: str
+    rewritten: bool
+
+
+@dataclass(frozen=True)
 class FileOutcome:
     """What a phase decided for one file."""
 
     path: str  # repo-relative POSIX path
     status: Status
-    before: bytes | None = None
-    after: bytes | None = None  # set only when status is CHANGED
+    before: bytes | None = None  # None with CHANGED: the phase creates the file
+    after: bytes | None = None  # set only when status is CHANGED; None with ``delete``: removed
+    delete: bool = False
     edits: int = 0
     reports: tuple[Report, ...] = ()
     reason: str = ""  # for SKIPPED / FAILED

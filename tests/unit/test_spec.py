@@ -1,0 +1,88 @@
+"""The spec: read once, validated up front, every problem reported together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migrate.errors import SpecError
+from migrate.spec import Target, load_spec
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    (tmp_path / "pkg").mkdir(exist_ok=True)
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_standalone_file_and_defaults(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[move]]\nfrom = "pkg.a"\nto = "pkg.b"\nsince = "1.0"\nremove-in = "2.0"\n')
+    spec = load_spec(p)
+    assert spec.root == tmp_path.resolve()
+    assert spec.moves[0].old == Target("pkg.a") and spec.moves[0].new == Target("pkg.b")
+    assert spec.moves[0].since == "1.0" and spec.moves[0].remove_in == "2.0"
+    assert spec.include == ("**/*.py",)
+    assert spec.protected_modules == {"pkg.a", "pkg.b"}
+
+
+def test_pyproject_table_and_project_version(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        '[project]\nname="x"\nversion="1.4.0"\n[tool.ssot-migrate]\n[[tool.ssot-migrate.move]]\nfrom="pkg.a:X"\nto="pkg.b:Y"\n',
+        "pyproject.toml",
+    )
+    spec = load_spec(p)
+    assert spec.version == "1.4.0"
+    assert spec.symbol_moves[0].old == Target("pkg.a", "X")
+
+
+def test_spec_is_found_from_a_subdirectory(tmp_path: Path) -> None:
+    write(tmp_path, '[tool.ssot-migrate]\n[[tool.ssot-migrate.move]]\nfrom="pkg.a"\nto="pkg.b"\n', "pyproject.toml")
+    assert load_spec(start=tmp_path / "pkg").path == (tmp_path / "pyproject.toml").resolve()
+
+
+def test_all_errors_reported_together(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        'colour = "blue"\nversion = "not a version"\n'
+        '[[move]]\nfrom = "pkg..a"\nto = "pkg.b"\n'
+        '[[move]]\nfrom = "pkg.a"\nto = "pkg.b:X"\n'
+        '[[move]]\nfrom = "pkg.c"\nto = "pkg.d"\nsince = "2.0"\nremove-in = "1.0"\n'
+        '[[move]]\nfrom = "pkg.c"\nto = "pkg.e"\n'
+        '[[move]]\nfrom = "pkg.x"\nto = "pkg.y"\nextra = 1\n',
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    text = info.value.render()
+    for needle in (
+        "colour: unknown key",
+        "version: 'not a version' is not a PEP 440 version",
+        "move[0].from: malformed dotted path 'pkg..a'",
+        "move[1]: 'from' and 'to' must both be modules or both be symbols",
+        "move[2]: since (2.0) must be lower than remove-in (1.0)",
+        "move[3].from: 'pkg.c' is already moved by move[2]",
+        "move[4].extra: unknown key",
+    ):
+        assert needle in text, (needle, text)
+
+
+def test_cycles_and_chains(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[move]]\nfrom="pkg.a"\nto="pkg.b"\n[[move]]\nfrom="pkg.b"\nto="pkg.a"\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    assert "cycle in moves: pkg.a -> pkg.b -> pkg.a" in info.value.render()
+    p = write(tmp_path, '[[move]]\nfrom="pkg.a"\nto="pkg.b"\n[[move]]\nfrom="pkg.b"\nto="pkg.c"\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    assert "point 'pkg.a' at 'pkg.c' directly" in info.value.render()
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="spec file not found"):
+        load_spec(tmp_path / "nope.toml")
+    with pytest.raises(SpecError, match="malformed TOML"):
+        load_spec(write(tmp_path, "[move\n"))
+    with pytest.raises(SpecError, match="no \\[tool.ssot-migrate\\] table found"):
+        load_spec(start=tmp_path)

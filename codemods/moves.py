@@ -90,6 +90,12 @@ class MoveTable:
             new_mod, new_name = hit
             if index is not None and not _exports(index, new_mod, new_name):
                 return None, f"{new_mod} does not define {new_name}"
+            if (
+                index is not None
+                and (mod, head) not in self._symbols
+                and index.same_object((mod, head), (new_mod, new_name)) is False
+            ):
+                return None, f"{mod}.{head} and {new_mod}.{new_name} are different objects"
             return f"{new_mod}:{new_name}" + (f".{rest}" if rest else ""), ""
         parts = text.split(".")
         # Symbol moves first: they are more specific than the module move around them.
@@ -109,6 +115,8 @@ class MoveTable:
                 name = parts[i]
                 if index is not None and not _exports(index, new_mod, name):
                     return None, f"{new_mod} does not define {name}"
+                if index is not None and index.same_object((mod, name), (new_mod, name)) is False:
+                    return None, f"{mod}.{name} and {new_mod}.{name} are different objects"
                 return ".".join([new_mod, *parts[i:]]), ""
         return None, ""
 

@@ -539,6 +539,13 @@ class ImportRewriter:
                         f"{full}.{attr} is used here but {target} does not define {attr}: import not rewritten",
                     )
                     return None
+                if new_full is not None and self.index.same_object((full, attr), (target, attr)) is False:
+                    self.report(
+                        parent,
+                        "C116",
+                        f"{full}.{attr} and {target}.{attr} are different objects: import not rewritten",
+                    )
+                    return None
             elif not isinstance(parent, cst.Attribute) or parent.value is not n:
                 self.report(
                     n,
@@ -700,6 +707,16 @@ class ImportRewriter:
             return None
         if not module_defines(self.index, new_mod, new_name):
             self.report(node, "C107", f"`from {src} import {name}`: canonical module {new_mod} does not define {new_name}: left on the legacy import")
+            self.ref(node, "import", target, False)
+            return None
+        if sym_hit is None and self.index.same_object((src, name), (new_mod, new_name)) is False:
+            self.report(
+                node,
+                "C116",
+                f"`from {src} import {name}`: {src}.{name} and {new_mod}.{new_name} are different objects "
+                f"({self.index.origin(src, name)} vs {self.index.origin(new_mod, new_name)}): left on the legacy import "
+                "(map it with a symbol move or a phase D factory rule)",
+            )
             self.ref(node, "import", target, False)
             return None
         new_local = local

@@ -28,6 +28,10 @@ class Exports:
     names: frozenset[str]
     submodules: frozenset[str]
     dynamic: bool = False  # module-level __getattr__ or an unresolvable star import
+    #: name -> how it is bound: ("def",), ("from", module, name), ("import", module), ("alias", name)
+    bindings: dict = field(default_factory=dict, compare=False)
+    #: name -> the definition it finally refers to ("pkg.mod:Name", a module name, or "?")
+    origins: dict = field(default_factory=dict, compare=False)
 
     def defines(self, name: str) -> bool:
         return self.dynamic or name in self.names or name in self.submodules
@@ -44,6 +48,21 @@ class ModuleIndex:
 
     def exists(self, module: str) -> bool:
         return module in self.modules
+
+    def origin(self, module: str, name: str) -> str | None:
+        """Where ``module.name`` is finally defined, if known statically."""
+        exp = self.modules.get(module)
+        if exp is None:
+            return None
+        got = exp.origins.get(name)
+        return None if got in (None, "?") else got
+
+    def same_object(self, a: tuple[str, str], b: tuple[str, str]) -> bool | None:
+        """True/False when provable from the source; None when it cannot be told."""
+        oa, ob = self.origin(*a), self.origin(*b)
+        if oa is None or ob is None:
+            return None
+        return oa == ob
 
     def module_for_path(self, rel: str) -> tuple[str, bool] | None:
         """Return ``(module name, is_package)`` for a repo-relative file, if importable."""
@@ -97,6 +116,7 @@ def find_module_file(spec: Spec, module: str) -> Path | None:
 def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Exports:
     rel = path.resolve().relative_to(spec.root).as_posix()
     names: set[str] = set()
+    bindings: dict[str, tuple] = {}
     dynamic = False
     subs: set[str] = set()
     if path.name == "__init__.py":
@@ -113,31 +133,49 @@ def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Expo
     for node in _top_level_statements(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
+            _bind(bindings, node.name, ("def",))
             if node.name == "__getattr__":
                 dynamic = True
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = getattr(node, "value", None)
             for t in targets:
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name):
                         names.add(n.id)
+                        simple = isinstance(t, ast.Name) and isinstance(value, ast.Name) and not isinstance(node, ast.AugAssign)
+                        _bind(bindings, n.id, ("alias", value.id) if simple else ("def",))  # type: ignore[union-attr]
         elif isinstance(node, ast.Import):
             for a in node.names:
-                names.add(a.asname or a.name.split(".")[0])
+                local = a.asname or a.name.split(".")[0]
+                names.add(local)
+                _bind(bindings, local, ("import", a.name if a.asname else local))
         elif isinstance(node, ast.ImportFrom):
+            src = resolve_relative(package, node.level, node.module) if node.level else node.module
             for a in node.names:
                 if a.name == "*":
-                    src = resolve_relative(package, node.level, node.module)
                     star = _star_names(src, spec, seen) if src else None
                     if star is None:
                         dynamic = True
                     else:
                         names |= star
+                        for n in star:
+                            _bind(bindings, n, ("from", src, n))
                 else:
                     names.add(a.asname or a.name)
+                    _bind(bindings, a.asname or a.name, ("from", src, a.name) if src else ("def",))
         elif hasattr(ast, "TypeAlias") and isinstance(node, getattr(ast, "TypeAlias")):
             names.add(node.name.id)  # type: ignore[attr-defined]
-    return Exports(module, rel, frozenset(names), frozenset(subs), dynamic)
+            _bind(bindings, node.name.id, ("def",))  # type: ignore[attr-defined]
+    return Exports(module, rel, frozenset(names), frozenset(subs), dynamic, bindings)
+
+
+def _bind(bindings: dict[str, tuple], name: str, how: tuple) -> None:
+    """A name bound twice at module level (e.g. in try/except) has no single origin."""
+    if name in bindings and bindings[name] != how:
+        bindings[name] = ("ambiguous",)
+    else:
+        bindings[name] = how
 
 
 def _top_level_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
@@ -209,7 +247,51 @@ def build_index(spec: Spec, extra_modules: Iterable[str] = ()) -> ModuleIndex:
             mod == m.new.module or mod.startswith(m.new.module + ".") for m in spec.module_moves
         ):
             todo.extend(f"{mod}.{s}" for s in exp.submodules)
+    _resolve_origins(spec, modules)
     return ModuleIndex(str(spec.root), _rel_roots(spec), modules)
+
+
+def _resolve_origins(spec: Spec, modules: dict[str, Exports]) -> None:
+    """Follow import chains to the defining module, parsing repo modules on demand."""
+    extra: dict[str, Exports | None] = {}
+
+    def get(mod: str) -> Exports | None:
+        if mod in modules:
+            return modules[mod]
+        if mod not in extra:
+            path = find_module_file(spec, mod)
+            extra[mod] = _module_exports(mod, path, spec, set()) if path else None
+        return extra[mod]
+
+    def resolve(mod: str, name: str) -> str:
+        for _ in range(32):
+            exp = get(mod)
+            if exp is None:
+                return f"{mod}:{name}"  # outside the repository: that path is the identity
+            how = exp.bindings.get(name)
+            if how is None:
+                return f"{mod}.{name}" if name in exp.submodules else "?"
+            kind = how[0]
+            if kind == "def":
+                return f"{mod}:{name}"
+            if kind == "import":
+                return how[1]
+            if kind == "alias":
+                name = how[1]
+                continue
+            if kind == "from" and how[1]:
+                sub = f"{how[1]}.{how[2]}"
+                target = get(how[1])
+                if target is not None and how[2] not in target.bindings and how[2] in target.submodules:
+                    return sub
+                mod, name = how[1], how[2]
+                continue
+            return "?"
+        return "?"
+
+    for mod, exp in modules.items():
+        for name in exp.bindings:
+            exp.origins[name] = resolve(mod, name)
 
 
 def validate_moves(spec: Spec, index: ModuleIndex) -> list[str]:

@@ -106,18 +106,22 @@ class MoveTable:
                 rest = parts[i + 1:]
                 return ".".join([hit[0], hit[1], *rest]), ""
         new = self.resolve_module(text)
-        if new is not None:
+        if new is not None and (index is None or index.exists(text)):
             return new, ""
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])
             new_mod = self.resolve_module(mod)
             if new_mod is not None:
+                if index is not None and not index.exists(mod):
+                    continue  # not a module: a shorter prefix may be
                 name = parts[i]
                 if index is not None and not _exports(index, new_mod, name):
                     return None, f"{new_mod} does not define {name}"
                 if index is not None and index.same_object((mod, name), (new_mod, name)) is False:
                     return None, f"{mod}.{name} and {new_mod}.{name} are different objects"
                 return ".".join([new_mod, *parts[i:]]), ""
+        if new is not None:
+            return None, f"{text} does not exist in this repository"
         return None, ""
 
 

@@ -43,6 +43,7 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
+from .cstutil import render_preserving
 from .moves import MoveTable, module_defines
 
 PATCH_CALLEES = {"patch"}
@@ -135,9 +136,18 @@ class PhaseC(Phase):
             doc_re=re.compile(payload.doc_pattern),
         )
         new_module = rewriter.run()
-        after = new_module.bytes
         reports = tuple(sorted(set(rewriter.reports)))
         facts = tuple(rewriter.facts)
+        if not rewriter.edit_count:
+            return FileOutcome(path, Status.UNCHANGED, reports=reports, facts=facts)
+        after = render_preserving(data, module, new_module)
+        if after is None:
+            return FileOutcome(
+                path,
+                Status.SKIPPED,
+                reports=reports,
+                reason="LibCST cannot reproduce this file byte for byte around the edits; not rewritten",
+            )
         if after == data:
             return FileOutcome(path, Status.UNCHANGED, reports=reports, facts=facts)
         return FileOutcome(
@@ -309,6 +319,24 @@ def _alias_local(alias: cst.ImportAlias) -> str:
     return _dotted(alias.name) or ""
 
 
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _line_binds(stmt: cst.SimpleStatementLine) -> set[str]:
+    out: set[str] = set()
+    for small in stmt.body:
+        if isinstance(small, cst.Import):
+            out |= {a.asname.name.value if a.asname else (_dotted(a.name) or "").split(".")[0] for a in small.names}  # type: ignore[union-attr]
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            out |= {_alias_local(a) for a in small.names}
+    return out
+
+
+def _import_key(alias: cst.ImportAlias) -> tuple[str | None, str | None]:
+    return _dotted(alias.name), (alias.asname.name.value if alias.asname else None)  # type: ignore[union-attr]
+
+
 def _has_comments(node: cst.CSTNode) -> bool:
     found = False
 
@@ -381,11 +409,13 @@ class ImportRewriter:
         self.module_all = self._module_all_names()
         collector = _Collector(self)
         self.module.visit(collector)
+        self.used_names = collector.names
         for node in collector.imports:
             self._plan_import(node)
         for node in collector.import_froms:
             self._plan_import_from(node)
         self._merge_into_siblings()
+        self._dedupe_plain_imports()
         for node in collector.strings:
             if node not in self.handled_strings:
                 self._plan_string(node)
@@ -691,6 +721,12 @@ class ImportRewriter:
             self.ref(node, "import", full, True)
             self._fact_module_binding(node, full, new_full, local, scope)  # type: ignore[arg-type]
             return parent, self._alias(alias, leaf, local)
+        if sym_hit is None and not is_submodule and self.table.resolve_module(src) is None and self.table.resolve_module(full) is not None and not (
+            src_exports is not None and src_exports.defines(name)
+        ):
+            self.report(node, "C101", f"`from {src} import {name}`: {full} does not exist in this repository: not rewritten")
+            self.ref(node, "import", full, False)
+            return None
         hit = self.table.resolve_symbol(src, name)
         if hit is None:
             return None
@@ -789,6 +825,18 @@ class ImportRewriter:
             self.report(node, "C101", f"star import from {src}, which does not exist in this repository: not rewritten")
             self.ref(node, "star-import", src, False)
             return
+        old_exp, new_exp = self.index.get(src), self.index.get(new)
+        old_star = old_exp.star_names() if old_exp else None
+        new_star = new_exp.star_names() if new_exp else None
+        used = self.used_names
+        if old_star is not None and new_star is not None:
+            lost = sorted((old_star - new_star) & used)
+            differ = sorted(n for n in (old_star & new_star & used) if self.index.same_object((src, n), (new, n)) is False)
+            if lost or differ:
+                why = f"{new} does not export {', '.join(lost)}" if lost else f"{', '.join(differ)} differ between the two modules"
+                self.report(node, "C107", f"star import from {src}: {why} (used in this file): not rewritten")
+                self.ref(node, "star-import", src, False)
+                return
         self.ref(node, "star-import", src, True)
         self.from_plans[node] = _FromPlan([], [_AliasGroup(new)], level, anchor, 1)
 
@@ -823,7 +871,9 @@ class ImportRewriter:
             line_has_comments = _has_comments(line)
             remaining: list[_AliasGroup] = []
             for group in plan.groups:
-                sibling = self._find_sibling_import(body, idx, group.dest, node)
+                sibling = self._find_sibling_import(
+                    body, idx, group.dest, node, {(_dotted(a.name), _alias_local(a)) for a in group.aliases}
+                )
                 if sibling is None:
                     remaining.append(group)
                     continue
@@ -850,30 +900,87 @@ class ImportRewriter:
             if not plan.stays and not plan.groups:
                 plan.remove = True
 
-    def _find_sibling_import(self, body: Sequence[cst.CSTNode], idx: int, dest: str, me: cst.ImportFrom) -> cst.ImportFrom | None:
-        """An earlier import from ``dest`` in the same contiguous run of import lines."""
-        for j in range(idx - 1, -1, -1):
-            stmt = body[j]
-            if not isinstance(stmt, cst.SimpleStatementLine) or not all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
-                return None
-            if len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.ImportFrom):
-                continue
-            other = stmt.body[0]
-            if isinstance(other.names, cst.ImportStar) or other is me:
-                continue
-            other_plan = self.from_plans.get(other)
-            if other_plan is not None:
-                # A sibling being rewritten wholesale to ``dest`` can take our names too.
-                if not other_plan.remove and not other_plan.stays and len(other_plan.groups) == 1 and other_plan.groups[0].dest == dest:
-                    return other
-                if other_plan.groups or other_plan.remove:
-                    continue
-            level = len(other.relative)
-            mod = _dotted(other.module) if other.module is not None else None
-            src = resolve_relative(self.package, level, mod) if level and self.package else (mod if not level else None)
-            if src == dest:
-                return other
+    def _find_sibling_import(
+        self, body: Sequence[cst.CSTNode], idx: int, dest: str, me: cst.ImportFrom, keys: set[tuple[str | None, str]] | None = None
+    ) -> cst.ImportFrom | None:
+        """An import from ``dest`` in the same contiguous run of import lines.
+
+        Looks backwards first, then forwards; never across a line that binds one
+        of the moved names (merging past it would change which binding wins).
+        """
+        keys = keys or set()
+        locals_ = {k[1] for k in keys}
+        for step in (-1, 1):
+            j = idx + step
+            while 0 <= j < len(body):
+                stmt = body[j]
+                if not _is_import_line(stmt):
+                    break
+                found = self._sibling_candidate(stmt, dest, me, keys, forward=step == 1)  # type: ignore[arg-type]
+                if found is not None:
+                    return found
+                if _line_binds(stmt) & locals_:  # type: ignore[arg-type]
+                    break
+                j += step
         return None
+
+    def _sibling_candidate(
+        self, stmt: cst.SimpleStatementLine, dest: str, me: cst.ImportFrom, keys: set[tuple[str | None, str]], *, forward: bool
+    ) -> cst.ImportFrom | None:
+        if len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.ImportFrom):
+            return None
+        other = stmt.body[0]
+        if isinstance(other.names, cst.ImportStar) or other is me:
+            return None
+        # A sibling binding one of our names to something else is not a merge target.
+        locals_ = {k[1] for k in keys}
+        if any(_alias_local(a) in locals_ and (_dotted(a.name), _alias_local(a)) not in keys for a in other.names):
+            return None
+        other_plan = self.from_plans.get(other)
+        if other_plan is not None:
+            # An earlier sibling being rewritten wholesale to ``dest`` can take our names too.
+            if forward:
+                return None
+            if not other_plan.remove and not other_plan.stays and len(other_plan.groups) == 1 and other_plan.groups[0].dest == dest:
+                return other
+            if other_plan.groups or other_plan.remove:
+                return None
+        level = len(other.relative)
+        mod = _dotted(other.module) if other.module is not None else None
+        src = resolve_relative(self.package, level, mod) if level and self.package else (mod if not level else None)
+        return other if src == dest else None
+
+    def _dedupe_plain_imports(self) -> None:
+        """Drop an ``import x.y`` alias that another import in the same run already makes."""
+        seen_lines: set[int] = set()
+        for node in list(self.import_plans):
+            line = self.parents.get(node)
+            block = self.parents.get(line) if isinstance(line, cst.SimpleStatementLine) else None
+            body = getattr(block, "body", None)
+            if not isinstance(body, (list, tuple)) or len(line.body) != 1:  # type: ignore[union-attr]
+                continue
+            idx = next((i for i, x in enumerate(body) if x is line), None)
+            if idx is None or id(line) in seen_lines:
+                continue
+            seen_lines.add(id(line))
+            keys_elsewhere: set[tuple[str | None, str | None]] = set()
+            for step in (-1, 1):
+                j = idx + step
+                while 0 <= j < len(body) and _is_import_line(body[j]):
+                    for small in body[j].body:  # type: ignore[union-attr]
+                        if not isinstance(small, cst.Import):
+                            continue
+                        planned = self.import_plans.get(small)
+                        if step == 1 and planned is not None:
+                            continue  # a later rewritten import dedupes against us, not the reverse
+                        for a in planned if planned is not None else small.names:
+                            keys_elsewhere.add(_import_key(a))
+                    j += step
+            kept = [a for a in self.import_plans[node] if _import_key(a) not in keys_elsewhere]
+            if len(kept) != len(self.import_plans[node]):
+                if not kept and _has_comments(line):  # type: ignore[arg-type]
+                    continue  # removing the line would drop its comments
+                self.import_plans[node] = _fix_commas(kept, False) if kept else []
 
     # -- build the new statements ------------------------------------------------
     def module_expr(self, dest: str, plan: _FromPlan) -> tuple[list[cst.Dot], cst.Attribute | cst.Name | None]:
@@ -1020,6 +1127,10 @@ class _Collector(cst.CSTVisitor):
         self.import_froms: list[cst.ImportFrom] = []
         self.strings: list[cst.SimpleString] = []
         self.comments: list[cst.Comment] = []
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.append(node)
@@ -1049,8 +1160,8 @@ class _Applier(cst.CSTTransformer):
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         aliases = self.o.import_plans.get(original_node)
-        if aliases is None:
-            return updated_node
+        if not aliases:
+            return updated_node  # unplanned, or removed whole by leave_SimpleStatementLine
         return updated_node.with_changes(names=aliases)
 
     def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
@@ -1061,6 +1172,9 @@ class _Applier(cst.CSTTransformer):
         extra: list[cst.SimpleStatementLine] = []
         touched = False
         for orig_small, small in zip(original_node.body, updated_node.body):
+            if isinstance(orig_small, cst.Import) and self.o.import_plans.get(orig_small) == []:
+                touched = True
+                continue
             plan = self.o.from_plans.get(orig_small) if isinstance(orig_small, cst.ImportFrom) else None
             if plan is None:
                 new_body.append(small)
@@ -1098,7 +1212,10 @@ class _Applier(cst.CSTTransformer):
             return node.with_changes(relative=relative, module=module), []
         if plan.stays or not groups:
             names = _fix_commas(list(plan.stays) + _fresh_aliases(plan.appended), parenthesized)
-            head = node.with_changes(names=names)
+            rpar = node.rpar
+            if parenthesized and plan.stays and plan.stays[-1] is not node.names[-1] and not plan.appended:
+                names[-1], rpar = _paren_tail(names[-1], node)
+            head = node.with_changes(names=names, rpar=rpar)
         else:
             first = groups.pop(0)
             relative, module = self.o.module_expr(first.dest, plan)
@@ -1133,6 +1250,24 @@ def _without_comments(lpar: cst.LeftParen | None) -> cst.LeftParen | None:
         )
         return lpar.with_changes(whitespace_after=ws)
     return lpar
+
+
+def _paren_tail(alias: cst.ImportAlias, original: cst.ImportFrom) -> tuple[cst.ImportAlias, cst.RightParen | None]:
+    """Make ``alias`` the last name before ``)`` with the layout the original's last name had."""
+    orig_last = original.names[-1]  # type: ignore[index]
+    if isinstance(orig_last.comma, cst.Comma):
+        return _close_like(alias, original), original.rpar
+    # The original's last name had no comma: the newline before ")" lives in the paren.
+    comma = alias.comma
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
+        ws = comma.whitespace_after
+        if ws.first_line.comment is None and not any(e.comment for e in ws.empty_lines):
+            return alias.with_changes(comma=cst.MaybeSentinel.DEFAULT), original.rpar
+        # Keep the comment on this line; the paren then needs no newline of its own.
+        ws = ws.with_changes(last_line=cst.SimpleWhitespace(""))
+        rpar = original.rpar.with_changes(whitespace_before=cst.SimpleWhitespace("")) if original.rpar else None
+        return alias.with_changes(comma=comma.with_changes(whitespace_after=ws)), rpar
+    return alias, original.rpar
 
 
 def _close_like(alias: cst.ImportAlias, original: cst.ImportFrom) -> cst.ImportAlias:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -66,9 +67,9 @@ class Candidates:
 def collect_candidates(ctx: RunContext, phase: Phase, paths: Iterable[str] | None = None) -> Candidates:
     spec = ctx.spec
     if paths is None:
-        found = discover(spec.root, spec.include, spec.exclude)
-        files = [f for f in found.files if f.endswith(phase.suffixes)]
-        links = [f for f in found.symlinks if f.endswith(phase.suffixes)]
+        found = discover(spec.root, phase.include(ctx), spec.exclude)
+        files = [f for f in found.files if phase.wants(ctx, f)]
+        links = [f for f in found.symlinks if phase.wants(ctx, f)]
     else:
         files, links = list(paths), []
     pattern = phase.prefilter(ctx)
@@ -162,8 +163,15 @@ def build_plan(
     )
     plan.reports.extend(phase.finalize(ctx, plan))
     for o in plan.skipped:
+        m = re.search(r"\bline (\d+)", o.reason)
         plan.reports.append(
-            Report(o.path, 1, "E001", f"skipped: {o.reason}", Severity.ERROR if options.strict else Severity.WARNING)
+            Report(
+                o.path,
+                int(m.group(1)) if m else 1,
+                "E001",
+                f"skipped: {o.reason}",
+                Severity.ERROR if options.strict else Severity.WARNING,
+            )
         )
     for o in plan.failed:
         plan.reports.append(Report(o.path, 1, "E002", o.reason.splitlines()[0], Severity.ERROR))

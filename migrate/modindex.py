@@ -32,6 +32,15 @@ class Exports:
     bindings: dict = field(default_factory=dict, compare=False)
     #: name -> the definition it finally refers to ("pkg.mod:Name", a module name, or "?")
     origins: dict = field(default_factory=dict, compare=False)
+    all_names: frozenset[str] | None = None  # a literal __all__, when the module has one
+
+    def star_names(self) -> frozenset[str] | None:
+        """What ``from module import *`` binds; None when it cannot be known statically."""
+        if self.dynamic:
+            return None
+        if self.all_names is not None:
+            return self.all_names
+        return frozenset(n for n in self.names if not n.startswith("_"))
 
     def defines(self, name: str) -> bool:
         return self.dynamic or name in self.names or name in self.submodules
@@ -116,6 +125,7 @@ def find_module_file(spec: Spec, module: str) -> Path | None:
 def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Exports:
     rel = path.resolve().relative_to(spec.root).as_posix()
     names: set[str] = set()
+    all_names: frozenset[str] | None = None
     bindings: dict[str, tuple] = {}
     dynamic = False
     subs: set[str] = set()
@@ -139,6 +149,12 @@ def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Expo
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = getattr(node, "value", None)
+            if (
+                any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+                and isinstance(value, (ast.List, ast.Tuple))
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
+            ):
+                all_names = frozenset(e.value for e in value.elts)  # type: ignore[attr-defined]
             for t in targets:
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name):
@@ -167,7 +183,7 @@ def _module_exports(module: str, path: Path, spec: Spec, seen: set[str]) -> Expo
         elif hasattr(ast, "TypeAlias") and isinstance(node, getattr(ast, "TypeAlias")):
             names.add(node.name.id)  # type: ignore[attr-defined]
             _bind(bindings, node.name.id, ("def",))  # type: ignore[attr-defined]
-    return Exports(module, rel, frozenset(names), frozenset(subs), dynamic, bindings)
+    return Exports(module, rel, frozenset(names), frozenset(subs), dynamic, bindings, all_names=all_names)
 
 
 def _bind(bindings: dict[str, tuple], name: str, how: tuple) -> None:

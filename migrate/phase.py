@@ -4,7 +4,7 @@ The engine owns everything else (discovery, prefilter, workers, verification,
 journal, ledger, gate, rollback).  A phase only
 
 * declares what it needs (``needs``: phases that must be applied first) and
-  which files it reads (``suffixes``),
+  which files it reads (``suffixes``; or ``include``/``wants`` for other kinds),
 * prepares picklable, run-wide data once in the parent (``prepare``),
 * offers a cheap byte-level ``prefilter`` so most files are never parsed,
 * decides per file (``transform``) and returns a :class:`FileOutcome`;
@@ -64,6 +64,18 @@ class Phase:
     def prepare(self, spec: Spec, index: ModuleIndex, options: Options) -> Any:
         """Compute run-wide, picklable data once in the parent process."""
         return None
+
+    def include(self, ctx: RunContext) -> tuple[str, ...]:
+        """Globs of the files this phase reads (default: the spec's ``include``).
+
+        Discovery lists these; the spec's ``exclude`` and ``.gitignore`` still apply.
+        Phases that read more than Python (config files, Dockerfiles) return their own.
+        """
+        return ctx.spec.include
+
+    def wants(self, ctx: RunContext, path: str) -> bool:
+        """Whether a discovered file is a candidate (default: its suffix is in ``suffixes``)."""
+        return path.endswith(self.suffixes)
 
     def prefilter(self, ctx: RunContext) -> re.Pattern[bytes] | None:
         """A byte regex; files it does not match are not parsed.  None: parse all."""

@@ -44,6 +44,7 @@ JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (defa
 RenameOpt = typer.Option(False, "--rename-uses", help="Rename uses of renamed symbols instead of importing them under the old name.")
 DocsOpt = typer.Option(False, "--include-docs", help="Also rewrite legacy paths in comments and docstrings.")
 StrictOpt = typer.Option(False, "--strict", help="Treat every skipped file as an error.")
+SkipsOpt = typer.Option(False, "--allow-skips", help="A custom step that cannot read a file (Bowler on 3.10+ syntax) is a warning, not an error.")
 
 
 def _spec(path: Optional[Path]) -> Spec:
@@ -52,8 +53,8 @@ def _spec(path: Optional[Path]) -> Spec:
     return load_spec(path)
 
 
-def _options(rename_uses: bool, include_docs: bool, strict: bool) -> Options:
-    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict)
+def _options(rename_uses: bool, include_docs: bool, strict: bool, allow_skips: bool = False) -> Options:
+    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict, allow_skips=allow_skips)
 
 
 def _progress():
@@ -115,16 +116,18 @@ def plan(
     rename_uses: bool = RenameOpt,
     include_docs: bool = DocsOpt,
     strict: bool = StrictOpt,
+    allow_skips: bool = SkipsOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Show what a phase would change (a unified diff), and everything it reports."""
     s = _spec(spec)
+    opts = _options(rename_uses, include_docs, strict, allow_skips)
     prog, cb = _progress()
     if prog:
         with prog:
-            result = commands.plan(s, phase, _options(rename_uses, include_docs, strict), jobs=jobs, progress=cb)
+            result = commands.plan(s, phase, opts, jobs=jobs, progress=cb)
     else:
-        result = commands.plan(s, phase, _options(rename_uses, include_docs, strict), jobs=jobs)
+        result = commands.plan(s, phase, opts, jobs=jobs)
     if fmt is Format.json:
         sys.stdout.write(render.plan_json(result, include_diff=not no_diff) + "\n")
     else:
@@ -136,7 +139,8 @@ def plan(
         for line in render.report_lines(result, min_severity=Severity.INFO if verbose else Severity.WARNING):
             err.print(line, markup=False)
         err.print(render.plan_summary(result), markup=False)
-    if result.has_errors and strict:
+    if result.has_errors:
+        # Refused files, step failures and (with --strict) skips: apply would refuse this plan.
         raise typer.Exit(1)
     if check and result.changes:
         raise typer.Exit(1)
@@ -153,6 +157,7 @@ def apply(
     rename_uses: bool = RenameOpt,
     include_docs: bool = DocsOpt,
     strict: bool = StrictOpt,
+    allow_skips: bool = SkipsOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Apply a phase: journal, write atomically, record it, and run the gate."""
@@ -165,7 +170,7 @@ def apply(
     result = commands.apply(
         s,
         phase,
-        _options(rename_uses, include_docs, strict),
+        _options(rename_uses, include_docs, strict, allow_skips),
         allow_dirty=allow_dirty,
         verify=command,
         jobs=jobs,

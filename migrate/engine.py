@@ -49,12 +49,16 @@ def get_phase(letter: str) -> Phase:
 
 def make_context(spec: Spec, letter: str, options: Options, index: ModuleIndex | None = None) -> RunContext:
     """Validate the spec against the repository for ``letter`` and build the run context."""
+    from .steps import check_step
+
     phase = get_phase(letter)
     index = index or build_index(spec)
     errors = validate_moves(spec, index) + phase.spec_errors(spec, index)
+    steps = tuple(s for s in spec.sections.get("step", ()) if s.phase == phase.letter)
+    errors += [p for p in (check_step(spec.root, s) for s in steps) if p]
     if errors:
         raise SpecError(f"{spec.path}: the spec does not match the repository", details=errors)
-    return RunContext(spec, index, options, phase.letter, phase.prepare(spec, index, options))
+    return RunContext(spec, index, options, phase.letter, phase.prepare(spec, index, options), steps)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ def collect_candidates(ctx: RunContext, phase: Phase, paths: Iterable[str] | Non
         links = [f for f in found.symlinks if phase.wants(ctx, f)]
     else:
         files, links = list(paths), []
-    pattern = phase.prefilter(ctx)
+    # Custom steps bring no prefilter of their own: with steps, every file is a candidate
+    # and process_file applies the phase's prefilter to the phase's own transform.
+    pattern = None if ctx.steps else phase.prefilter(ctx)
     matched: list[tuple[str, bytes]] = []
     unreadable = [FileOutcome(f, Status.SKIPPED, reason="symbolic link: never read or written through") for f in links]
     for rel in files:
@@ -107,7 +113,10 @@ def process_file(ctx: RunContext, rel: str, data: bytes) -> FileOutcome:
     if b"\0" in data:
         return FileOutcome(rel, Status.SKIPPED, reason="binary file (contains NUL bytes)")
     try:
-        outcome = phase.transform(ctx, rel, data)
+        if ctx.steps and not _prefilter_matches(ctx, phase, data):
+            outcome = FileOutcome(rel, Status.UNCHANGED)
+        else:
+            outcome = phase.transform(ctx, rel, data)
     except UnicodeDecodeError as exc:
         return FileOutcome(rel, Status.SKIPPED, reason=f"cannot decode: {exc.reason} at byte {exc.start}")
     except RecursionError:
@@ -132,7 +141,52 @@ def process_file(ctx: RunContext, rel: str, data: bytes) -> FileOutcome:
                 reports=outcome.reports,
                 reason="self-verification refused the rewrite (nothing written): " + "; ".join(problems),
             )
+    if ctx.steps and outcome.status in (Status.CHANGED, Status.UNCHANGED) and rel.endswith(".py") and not outcome.delete:
+        return _run_steps(ctx, rel, data, outcome)
     return outcome
+
+
+_PREFILTERS: dict[str, object] = {}
+
+
+def _prefilter_matches(ctx: RunContext, phase: Phase, data: bytes) -> bool:
+    if ctx.phase not in _PREFILTERS:
+        _PREFILTERS[ctx.phase] = phase.prefilter(ctx)
+    pattern = _PREFILTERS[ctx.phase]
+    return pattern is None or bool(pattern.search(data))  # type: ignore[attr-defined]
+
+
+def _run_steps(ctx: RunContext, rel: str, data: bytes, outcome: FileOutcome) -> FileOutcome:
+    """Apply the spec's custom steps, in order, to the phase's output for this file."""
+    from .steps import StepError, StepSkip, run_step
+
+    current = outcome.after if outcome.status is Status.CHANGED and outcome.after is not None else data
+    reports = list(outcome.reports)
+    edits = outcome.edits
+    modinfo = ctx.index.module_for_path(rel)
+    for step in ctx.steps:
+        try:
+            result = run_step(ctx.spec.root, step, rel, current, modinfo[0] if modinfo else None)
+        except StepSkip as exc:
+            sev = Severity.WARNING if ctx.options.allow_skips else Severity.ERROR
+            reports.append(Report(rel, 1, "S002", f"step {step.name!r} skipped this file: {exc}", sev))
+            continue
+        except StepError as exc:
+            return FileOutcome(rel, Status.FAILED, reports=tuple(reports), reason=f"{exc} (nothing written)")
+        except Exception as exc:  # noqa: BLE001
+            return FileOutcome(rel, Status.FAILED, reports=tuple(reports), reason=f"step {step.name!r} raised {exc!r} (nothing written)")
+        reports += [Report(rel, 1, "S001", f"step {step.name!r}: {w}", Severity.WARNING) for w in result.warnings]
+        if result.after != current:
+            problems = verify_python(current, result.after, VerifyPolicy(expr_kinds=(), comments_may_change=True, any_change=True))
+            if problems:
+                return FileOutcome(
+                    rel, Status.FAILED, reports=tuple(reports), reason=f"step {step.name!r} produced invalid code: {'; '.join(problems)}"
+                )
+            current = result.after
+            edits += 1
+    if current == data:
+        return FileOutcome(rel, Status.UNCHANGED, reports=tuple(reports), facts=outcome.facts)
+    return FileOutcome(rel, Status.CHANGED, before=data, after=current, edits=edits, reports=tuple(reports), facts=outcome.facts)
 
 
 def build_plan(
@@ -159,7 +213,12 @@ def build_plan(
         outcomes=outcomes,
         files_scanned=len(cands.files),
         files_parsed=len(cands.matched),
-        options={"rename_uses": options.rename_uses, "include_docs": options.include_docs, "strict": options.strict},
+        options={
+            "rename_uses": options.rename_uses,
+            "include_docs": options.include_docs,
+            "strict": options.strict,
+            "allow_skips": options.allow_skips,
+        },
     )
     plan.reports.extend(phase.finalize(ctx, plan))
     for o in plan.skipped:

@@ -33,6 +33,7 @@ class Options:
     rename_uses: bool = False
     include_docs: bool = False
     strict: bool = False
+    allow_skips: bool = False  # a custom step that cannot read a file is a warning, not an error
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -45,6 +46,7 @@ class RunContext:
     options: Options
     phase: str
     payload: Any = None
+    steps: tuple = ()  # custom steps (migrate.steps.StepSpec) declared for this phase
 
 
 class Phase:

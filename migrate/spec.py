@@ -369,3 +369,5 @@ def _get_str_list(data: Mapping[str, Any], key: str, prefix: str, errors: list[s
 def _ensure_sections_registered() -> None:
     """Import the phase packages so that their spec sections are registered."""
     import codemods  # noqa: F401  (registration happens at import)
+
+    from . import steps  # noqa: F401  ([[step]] sections)

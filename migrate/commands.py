@@ -16,8 +16,8 @@ from typing import Callable
 
 from . import __version__
 from .engine import Progress, build_plan, get_phase, make_context
-from .errors import DriftError, GateFailed, LedgerError, MigrateError, PhaseStateError
-from .fsio import atomic_delete, atomic_write, sha256_bytes
+from .errors import DriftError, GateFailed, LedgerError, MigrateError, PhaseStateError, UnsafePathError
+from .fsio import atomic_delete, atomic_write, is_read_only, sha256_bytes
 from .gate import GateResult, run_gate
 from .gitutil import ensure_clean
 from .merge3 import merge3
@@ -91,8 +91,13 @@ def apply(
     jobs: int | None = None,
     progress: Progress | None = None,
     on_gate_start: Callable[[str], None] | None = None,
+    reviewed: Plan | None = None,
 ) -> ApplyResult:
-    """Apply ``phase``: journal, write atomically, record in the ledger, run the gate."""
+    """Apply ``phase``: journal, write atomically, record in the ledger, run the gate.
+
+    ``reviewed``: a plan computed earlier (e.g. shown to a reviewer); it is applied
+    as is, and any file that changed since it was computed is refused.
+    """
     letter = get_phase(phase).letter
     state = State(spec.root)
     with state.lock(f"apply {letter}"):
@@ -115,14 +120,20 @@ def apply(
                 raise PhaseStateError(
                     f"phase {letter} needs phase(s) {', '.join(missing)} applied first"
                 )
-            ctx = make_context(spec, letter, options)
-            the_plan = build_plan(spec, letter, options, jobs=jobs, progress=progress, ctx=ctx)
+            if reviewed is not None:
+                if reviewed.phase != letter or reviewed.spec_hash != spec.raw_hash:
+                    raise PhaseStateError("the reviewed plan is for another phase or another version of the spec")
+                the_plan = reviewed
+            else:
+                ctx = make_context(spec, letter, options)
+                the_plan = build_plan(spec, letter, options, jobs=jobs, progress=progress, ctx=ctx)
             errors = [r for r in the_plan.all_reports() if r.severity is Severity.ERROR]
             if errors:
                 raise PlanHasErrors(
                     f"plan {letter} has {len(errors)} error(s); nothing was written",
                     details=[f"{r.location()}: {r.code} {r.message}" for r in errors[:30]],
                 )
+            _check_drift(state, the_plan.changes)
             ensure_clean(spec.root, [o.path for o in the_plan.changes], allow_dirty=allow_dirty)
             result = _write_plan(state, spec, letter, the_plan, options)
         if verify:
@@ -141,9 +152,8 @@ def apply(
     return result
 
 
-def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: Options) -> ApplyResult:
-    changes = the_plan.changes
-    # Files changed since the plan was computed are refused, before anything is written.
+def _check_drift(state: State, changes: list) -> None:
+    """Files changed since the plan was computed are refused, before anything is written."""
     drift = []
     for o in changes:
         path = state.safe_path(o.path)
@@ -162,6 +172,21 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
             drift.append(f"{o.path}: changed since the plan was computed")
     if drift:
         raise DriftError("files changed between plan and apply; nothing was written", details=drift)
+
+
+def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: Options) -> ApplyResult:
+    changes = the_plan.changes
+    _check_drift(state, changes)  # again, right before writing
+    # Everything that would make a write fail half-way is checked before the first write.
+    unsafe = []
+    for o in changes:
+        path = state.safe_path(o.path)
+        if is_read_only(path):
+            unsafe.append(f"{o.path}: read-only; ssot-migrate will not change permissions")
+        elif not path.exists() and path.parent.exists() and not os.access(path.parent, os.W_OK):
+            unsafe.append(f"{o.path}: its directory is not writable")
+    if unsafe:
+        raise UnsafePathError("some files cannot be written; nothing was written", details=unsafe)
     journal = Journal(letter, spec.raw_hash, __version__, time.time(), dict(the_plan.options))
     for o in changes:
         path = state.safe_path(o.path)
@@ -272,6 +297,8 @@ def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool 
                 f"phase(s) {', '.join(dependents)} depend on {letter} and are applied; "
                 f"roll them back first or pass --cascade"
             )
+        if cascade:
+            dependents = _stacked_on(state, ledger, letter, dependents)
         result = RollbackResult([])
         for p in [*dependents, letter]:
             result.files += _rollback_locked(state, p, force=force)
@@ -290,6 +317,33 @@ def _dependents(ledger: dict[str, LedgerEntry], letter: str) -> list[str]:
                 continue
             needs = set(get_phase(other).needs)
             if letter in needs or needs & out:
+                out.add(other)
+                changed = True
+    return sorted(out, key=lambda p: -ledger[p].order)
+
+
+def _stacked_on(state: State, ledger: dict[str, LedgerEntry], letter: str, dependents: list[str]) -> list[str]:
+    """``dependents`` plus the phases applied after ``letter`` that changed the same files (for --cascade).
+
+    Their edits sit on top of ``letter``'s (phase D rewrites lines phase C rewrote):
+    ``letter`` cannot be undone underneath them, so they are rolled back first.
+    """
+    files: dict[str, set[str]] = {}
+
+    def touched(p: str) -> set[str]:
+        if p not in files:
+            files[p] = {rec.path for rec in state.read_journal(p).files}
+        return files[p]
+
+    out = set(dependents)
+    changed = True
+    while changed:
+        changed = False
+        base = touched(letter).union(*(touched(p) for p in out))
+        for other, entry in ledger.items():
+            if other == letter or other in out or entry.order < ledger[letter].order:
+                continue
+            if touched(other) & base or set(get_phase(other).needs) & out:
                 out.add(other)
                 changed = True
     return sorted(out, key=lambda p: -ledger[p].order)

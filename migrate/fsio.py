@@ -32,6 +32,7 @@ __all__ = [
     "atomic_delete",
     "fsync_dir",
     "is_within",
+    "is_read_only",
 ]
 
 TMP_MARKER = ".ssot-tmp-"
@@ -107,6 +108,12 @@ def _is_read_only(path: Path, st: os.stat_result) -> bool:
     # No write bit at all counts as read-only even for root, who would pass
     # os.access(); otherwise ask the OS whether *we* may write it.
     return not (st.st_mode & 0o222) or not os.access(path, os.W_OK)
+
+
+def is_read_only(path: Path) -> bool:
+    """True when ``atomic_write`` would refuse ``path`` as read-only."""
+    st = _existing(path)
+    return st is not None and _is_read_only(path, st)
 
 
 def _open_temp(directory: Path, name: str, create_mode: int) -> tuple[Path, int]:

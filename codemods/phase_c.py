@@ -93,7 +93,7 @@ class PhaseC(Phase):
 
     def prepare(self, spec, index, options):  # type: ignore[override]
         table = MoveTable.from_spec(spec)
-        leaves = sorted(table.legacy_leaf_names(), key=len, reverse=True)
+        leaves = sorted(table.legacy_leaf_names(), key=lambda x: (-len(x), x))  # deterministic: the guard caches by payload
         leaf_pattern = rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b" if leaves else rb"(?!)"
         paths = table.legacy_dotted_paths()
         doc_pattern = (
@@ -383,8 +383,24 @@ class ImportRewriter:
         self.import_plans: dict[cst.Import, list[cst.ImportAlias]] = {}
         self.handled_strings: set[cst.SimpleString] = set()
         self.edit_count = 0
+        self._scopes: Any = None
+        self._pos: Any = None
 
     # -- helpers ------------------------------------------------------------
+    # Metadata is resolved on first use: most files only need positions, and scope
+    # analysis (the costly pass) only when a binding's uses must be followed.
+    @property
+    def scopes(self) -> Any:
+        if self._scopes is None:
+            self._scopes = self._wrapper.resolve(ScopeProvider)
+        return self._scopes
+
+    @property
+    def pos(self) -> Any:
+        if self._pos is None:
+            self._pos = self._wrapper.resolve(PositionProvider)
+        return self._pos
+
     def line(self, node: cst.CSTNode) -> int:
         try:
             return self.pos[node].start.line
@@ -402,14 +418,12 @@ class ImportRewriter:
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> cst.Module:
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.scopes = wrapper.resolve(ScopeProvider)
-        self.pos = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.module_all = self._module_all_names()
         collector = _Collector(self)
         self.module.visit(collector)
         self.used_names = collector.names
+        self.parents = collector.parents
         for node in collector.imports:
             self._plan_import(node)
         for node in collector.import_froms:
@@ -628,10 +642,22 @@ class ImportRewriter:
             return None
         return node.with_changes(value=f"{prefix}{quote}{text}{quote}")
 
-    def _fact_module_binding(self, node: cst.CSTNode, full: str, target: str, local: str, scope: Scope) -> None:
+    def _fact_module_binding(self, node: cst.CSTNode, full: str, target: str, local: str, scope: Any = None) -> None:
+        old_mod, _, old_name = full.rpartition(".")
+        new_mod, _, new_name = target.rpartition(".")
         self.facts.append(
-            ImportFact(self.path, self.line(node), f"{full.rpartition('.')[0]}:{full.rpartition('.')[2]}", f"{target.rpartition('.')[0]}:{target.rpartition('.')[2]}", local, local, isinstance(scope, FunctionScope), self.module_name)
+            ImportFact(
+                self.path, self.line(node), f"{old_mod}:{old_name}", f"{new_mod}:{new_name}", local, local, self._in_function(node), self.module_name
+            )
         )
+
+    def _in_function(self, node: cst.CSTNode) -> bool:
+        n = self.parents.get(node)
+        while n is not None:
+            if isinstance(n, (cst.FunctionDef, cst.Lambda)):
+                return True
+            n = self.parents.get(n)
+        return False
 
     def _legacy_module_exists(self, module: str) -> bool:
         if self.index.exists(module):
@@ -661,10 +687,9 @@ class ImportRewriter:
         stays: list[cst.ImportAlias] = []
         groups: dict[str, _AliasGroup] = {}
         moved = 0
-        scope = self.scopes.get(node)
         for alias in node.names:
             name = _dotted(alias.name) or ""
-            dest_alias = self._plan_from_alias(node, src, alias, name, scope)
+            dest_alias = self._plan_from_alias(node, src, alias, name)
             if dest_alias is None:
                 stays.append(alias)
                 continue
@@ -675,7 +700,7 @@ class ImportRewriter:
             self.from_plans[node] = _FromPlan(stays, list(groups.values()), level, anchor, moved)
 
     def _plan_from_alias(
-        self, node: cst.ImportFrom, src: str, alias: cst.ImportAlias, name: str, scope: Scope | None
+        self, node: cst.ImportFrom, src: str, alias: cst.ImportAlias, name: str
     ) -> tuple[str, cst.ImportAlias] | None:
         local = _alias_local(alias)
         full = f"{src}.{name}"
@@ -688,6 +713,7 @@ class ImportRewriter:
             new_full = self.table.resolve_module(full)
             if new_full is None:
                 # Module stays but some symbols moved: retarget only if every use moved.
+                scope = self.scopes.get(node)
                 if scope is None:
                     return None
                 assignment = self._assignment(scope, local, node)
@@ -705,6 +731,7 @@ class ImportRewriter:
                 return None
             else:
                 # Attribute uses of symbols that moved out of this module.
+                scope = self.scopes.get(node)
                 if scope is not None:
                     assignment = self._assignment(scope, local, node)
                     if assignment is not None:
@@ -719,7 +746,7 @@ class ImportRewriter:
                 self.report(node, "C105", f"{full} moved to top-level module {new_full}; rewrite `from` import by hand")
                 return None
             self.ref(node, "import", full, True)
-            self._fact_module_binding(node, full, new_full, local, scope)  # type: ignore[arg-type]
+            self._fact_module_binding(node, full, new_full, local)
             return parent, self._alias(alias, leaf, local)
         if sym_hit is None and not is_submodule and self.table.resolve_module(src) is None and self.table.resolve_module(full) is not None and not (
             src_exports is not None and src_exports.defines(name)
@@ -756,14 +783,14 @@ class ImportRewriter:
             self.ref(node, "import", target, False)
             return None
         new_local = local
-        if new_name != name and alias.asname is None and self.options.rename_uses and scope is not None:
-            if self._can_rename(node, scope, local, new_name):
-                new_local = new_name
+        scope = self.scopes.get(node) if new_name != name and alias.asname is None and self.options.rename_uses else None
+        if scope is not None and self._can_rename(node, scope, local, new_name):
+            new_local = new_name
         if new_local != local:
             self._rename_uses(node, scope, local, new_local)  # type: ignore[arg-type]
         self.ref(node, "import", target, True)
         self.facts.append(
-            ImportFact(self.path, self.line(node), target, f"{new_mod}:{new_name}", local, new_local, isinstance(scope, FunctionScope), self.module_name)
+            ImportFact(self.path, self.line(node), target, f"{new_mod}:{new_name}", local, new_local, self._in_function(node), self.module_name)
         )
         return new_mod, self._alias(alias, new_name, new_local)
 
@@ -1122,7 +1149,11 @@ class ImportRewriter:
 
 
 class _Collector(cst.CSTVisitor):
+    """One pass over the tree: the nodes phase C looks at, and each node's parent."""
+
     def __init__(self, owner: ImportRewriter) -> None:
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._stack: list[cst.CSTNode] = []
         self.imports: list[cst.Import] = []
         self.import_froms: list[cst.ImportFrom] = []
         self.strings: list[cst.SimpleString] = []
@@ -1131,6 +1162,16 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._stack.pop()
 
     def visit_Import(self, node: cst.Import) -> None:
         self.imports.append(node)

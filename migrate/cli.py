@@ -44,7 +44,17 @@ JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (defa
 RenameOpt = typer.Option(False, "--rename-uses", help="Rename uses of renamed symbols instead of importing them under the old name.")
 DocsOpt = typer.Option(False, "--include-docs", help="Also rewrite legacy paths in comments and docstrings.")
 StrictOpt = typer.Option(False, "--strict", help="Treat every skipped file as an error.")
+ForceOpt = typer.Option(False, "--force", help="Phase E: remove even if the project's version has not reached remove-in.")
+UsageOpt = typer.Option(None, "--usage", help="Phase E: a shim telemetry JSON file (repeatable); any hit blocks a removal.")
 SkipsOpt = typer.Option(False, "--allow-skips", help="A custom step that cannot read a file (Bowler on 3.10+ syntax) is a warning, not an error.")
+
+
+class Prefer(str, enum.Enum):
+    canonical = "canonical"
+    legacy = "legacy"
+
+
+PreferOpt = typer.Option(None, "--prefer", help="Phase B: when a file defines both keys with different values, keep this one's value.")
 
 
 def _spec(path: Optional[Path]) -> Spec:
@@ -53,8 +63,14 @@ def _spec(path: Optional[Path]) -> Spec:
     return load_spec(path)
 
 
-def _options(rename_uses: bool, include_docs: bool, strict: bool, allow_skips: bool = False) -> Options:
-    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict, allow_skips=allow_skips)
+def _options(rename_uses: bool, include_docs: bool, strict: bool, allow_skips: bool = False, prefer: Optional[Prefer] = None,
+             force: bool = False, usage: Optional[list[Path]] = None) -> Options:
+    extra: dict = {"prefer": prefer.value} if prefer is not None else {}
+    if force:
+        extra["force_removal"] = True  # phase E
+    if usage:
+        extra["usage_files"] = tuple(str(u.resolve()) for u in usage)  # phase E
+    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict, allow_skips=allow_skips, extra=extra)
 
 
 def _progress():
@@ -117,11 +133,14 @@ def plan(
     include_docs: bool = DocsOpt,
     strict: bool = StrictOpt,
     allow_skips: bool = SkipsOpt,
+    prefer: Optional[Prefer] = PreferOpt,
+    force: bool = ForceOpt,
+    usage: Optional[list[Path]] = UsageOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Show what a phase would change (a unified diff), and everything it reports."""
     s = _spec(spec)
-    opts = _options(rename_uses, include_docs, strict, allow_skips)
+    opts = _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage)
     prog, cb = _progress()
     if prog:
         with prog:
@@ -158,6 +177,9 @@ def apply(
     include_docs: bool = DocsOpt,
     strict: bool = StrictOpt,
     allow_skips: bool = SkipsOpt,
+    prefer: Optional[Prefer] = PreferOpt,
+    force: bool = ForceOpt,
+    usage: Optional[list[Path]] = UsageOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Apply a phase: journal, write atomically, record it, and run the gate."""
@@ -170,7 +192,7 @@ def apply(
     result = commands.apply(
         s,
         phase,
-        _options(rename_uses, include_docs, strict, allow_skips),
+        _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage),
         allow_dirty=allow_dirty,
         verify=command,
         jobs=jobs,
@@ -186,7 +208,7 @@ def apply(
 def rollback(
     phase: str = typer.Argument(..., help="Phase letter (A-E)."),
     spec: Optional[Path] = SpecOpt,
-    cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one."),
+    cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one, or that changed the same files after it."),
     force: bool = typer.Option(False, "--force", help="Discard edits made after apply when they conflict."),
 ) -> None:
     """Restore every file a phase changed; edits made since are merged, never overwritten."""
@@ -239,6 +261,75 @@ def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> Non
         out.print(f"\nNeeds: phase(s) {', '.join(ph.needs)} applied first.", markup=False)
 
 
+class AuditFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    import_linter = "import-linter"
+
+
+class CheckFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+@_guard
+def audit(
+    spec: Optional[Path] = SpecOpt,
+    fmt: AuditFormat = typer.Option(AuditFormat.text, "--format", help="text | json | markdown | import-linter (a forbidden contract for the legacy modules)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail (exit 1) when any count is higher than in this file."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Write the counts to this file (refused while a count grows past --baseline)."),
+    usage: Optional[list[Path]] = typer.Option(None, "--usage", help="A shim telemetry JSON file (repeatable): report the shim hits."),
+    pattern: Optional[list[str]] = typer.Option(None, "--pattern", help="Class-name glob for the implementations (default: the spec's)."),
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """The fragmentation report: implementations, import paths, factory calls, config keys, gaps, shim hits."""
+    from . import audit as audit_mod
+
+    s = _spec(spec)
+    result = audit_mod.run_audit(s, usage=usage or (), patterns=pattern or (), jobs=jobs)
+    if baseline is not None:
+        audit_mod.apply_baseline(result, baseline)
+    render_fn = {
+        AuditFormat.text: audit_mod.render_text,
+        AuditFormat.json: audit_mod.render_json,
+        AuditFormat.markdown: audit_mod.render_markdown,
+        AuditFormat.import_linter: audit_mod.render_import_linter,
+    }[fmt]
+    sys.stdout.write(render_fn(result))
+    if write_baseline is not None:
+        if result.grown:
+            err.print(f"not writing {write_baseline}: {len(result.grown)} count(s) grew past the baseline", markup=False)
+        else:
+            write_baseline.write_text(audit_mod.baseline_json(result.counts), encoding="utf-8")
+            err.print(f"wrote {len(result.counts)} count(s) to {write_baseline}", markup=False)
+    if not result.ok:
+        err.print(f"audit: {len(result.grown)} count(s) grew past the baseline {baseline}", markup=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+@_guard
+def check(
+    spec: Optional[Path] = SpecOpt,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Also fail when a count is higher than in this file (see `audit --write-baseline`)."),
+    fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", help="text | json | github (workflow annotations)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write .ssot-migrate/cache/."),
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """Fast guard for CI and pre-commit: exit 1 when a legacy reference comes back or a count grows."""
+    from . import guard
+
+    if spec is not None and not spec.exists():
+        raise UsageError(f"spec file not found: {spec}")
+    result = guard.run_check(spec, baseline=baseline, jobs=jobs, use_cache=not no_cache)
+    sys.stdout.write(guard.render(result, fmt.value))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @app.command()
 @_guard
 def demo(
@@ -257,6 +348,69 @@ def demo(
         err.print(f"demo FAILED at: {', '.join(failed)}", markup=False)
         raise typer.Exit(1)
     out.print("demo finished: every step passed", markup=False)
+
+
+shim_app = typer.Typer(help="Generate and verify the deprecation shims for legacy import paths.", no_args_is_help=True)
+app.add_typer(shim_app, name="shim")
+
+
+@shim_app.command("generate")
+@_guard
+def shim_generate(
+    spec: Optional[Path] = SpecOpt,
+    check: bool = typer.Option(False, "--check", help="Only check the generated files are up to date (exit 1 if not)."),
+    force: bool = typer.Option(False, "--force", help="Generate even where the legacy module defines names the canonical one lacks (they are dropped, and listed)."),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files it touches must still be clean)."),
+) -> None:
+    """Rewrite each legacy module as a forwarding shim with a @deprecated .pyi stub (journaled: `rollback S`)."""
+    from .results import Severity
+
+    s = _spec(spec)
+    opts = Options(extra={"force": force})
+    if check:
+        result = commands.plan(s, "S", opts)
+        for line in render.report_lines(result, min_severity=Severity.WARNING):
+            err.print(line, markup=False)
+        err.print(render.plan_summary(result), markup=False)
+        if result.changes:
+            sys.stdout.write(render.plan_diff(result))
+            raise typer.Exit(1)
+        return
+    applied = commands.apply(s, "S", opts, allow_dirty=allow_dirty)
+    if applied.plan is not None:
+        for line in render.report_lines(applied.plan, min_severity=Severity.WARNING):
+            err.print(line, markup=False)
+    err.print(render.apply_text(applied), markup=False)
+
+
+@shim_app.command("verify")
+@_guard
+def shim_verify(spec: Optional[Path] = SpecOpt, fmt: Format = typer.Option(Format.text, "--format")) -> None:
+    """Import every legacy path in a fresh interpreter: identity, warning and its line, submodules."""
+    import json
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from shims.verifier import verify_all
+
+    s = _spec(spec)
+    checks = verify_all(s)
+    if not checks:
+        raise UsageError("no generated shims found; run `ssot-migrate shim generate` first")
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([asdict(c) for c in checks], indent=2) + "\n")
+        if not all(c.ok for c in checks):
+            raise typer.Exit(1)
+        return
+    table = Table(title="shim verification")
+    for col in ("legacy path", "canonical", "names", "warning", "result"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.legacy, c.target, str(c.names), c.warning or "-", "ok" if c.ok else "; ".join(c.problems))
+    out.print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

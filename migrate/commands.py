@@ -133,6 +133,8 @@ def apply(
                     f"plan {letter} has {len(errors)} error(s); nothing was written",
                     details=[f"{r.location()}: {r.code} {r.message}" for r in errors[:30]],
                 )
+            if not the_plan.changes and not get_phase(letter).record_empty_apply:
+                return ApplyResult(letter, the_plan)  # nothing to do, nothing to record
             _check_drift(state, the_plan.changes)
             ensure_clean(spec.root, [o.path for o in the_plan.changes], allow_dirty=allow_dirty)
             result = _write_plan(state, spec, letter, the_plan, options)

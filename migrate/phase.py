@@ -58,6 +58,9 @@ class Phase:
     suffixes: ClassVar[tuple[str, ...]] = (".py",)
     #: Python sources get the engine's self-verification (parse, AST, names, comments).
     python_sources: ClassVar[bool] = True
+    #: Whether an apply that changes nothing is recorded as applied (phases that others
+    #: need must be; a generator that is simply re-run need not).
+    record_empty_apply: ClassVar[bool] = True
 
     def spec_errors(self, spec: Spec, index: ModuleIndex) -> list[str]:
         """Problems in the spec that make this phase impossible to run."""

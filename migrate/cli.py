@@ -14,10 +14,26 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
-import typer
-from rich.console import Console
 
-from . import __version__, commands, render
+def _check_fast_path() -> None:
+    """``ssot-migrate check`` on an unchanged tree answers before typer loads (typer costs more than the check)."""
+    argv = sys.argv
+    if len(argv) >= 2 and argv[1] == "check" and (
+        Path(argv[0]).stem == "ssot-migrate" or Path(argv[0]).parts[-2:] == ("migrate", "__main__.py")
+    ):
+        from .guard import fast_main
+
+        code = fast_main(argv[2:])
+        if code is not None:
+            sys.exit(code)
+
+
+_check_fast_path()
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from . import __version__, commands, render  # noqa: E402
 from .errors import MigrateError, UsageError
 from .phase import Options
 from .spec import Spec, load_spec

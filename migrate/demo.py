@@ -28,6 +28,12 @@ from .spec import load_spec
 
 PHASE_ORDER = ("A", "B", "C", "D", "E")
 
+#: The example is at 1.9.0 and its legacy code goes in 2.0: `plan E` shows the version
+#: policy blocking the removal; the demo applies E as `apply E --force` would.
+#: The example's .env.staging sets both URL keys to different hosts: `plan B` reports the
+#: conflict (B101); the demo then decides as an operator would, `apply B --prefer canonical`.
+DEMO_OPTIONS = {"B": Options(extra={"prefer": "canonical"}), "E": Options(extra={"force_removal": True})}
+
 DEFAULT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "websocket_app"
 
 
@@ -150,7 +156,7 @@ def run_demo(example: Path = DEFAULT_EXAMPLE, *, workdir: Path | None = None, sa
             step("apply C with a failing gate", failing_gate)
 
         def apply_step(letter: str = letter) -> str:
-            r = commands.apply(spec, letter, verify=gate)
+            r = commands.apply(spec, letter, DEMO_OPTIONS.get(letter, Options()), verify=gate)
             _git(repo, "add", "-A", ".")
             _git(repo, "commit", "-qm", f"ssot-migrate phase {letter}")
             return f"{len(r.written)} file(s) written, gate passed in {r.gate.seconds:.1f}s" if r.gate else "applied"
@@ -160,14 +166,26 @@ def run_demo(example: Path = DEFAULT_EXAMPLE, *, workdir: Path | None = None, sa
 
     if "C" in result.phases_run:
         def manual_rollback() -> str:
+            from .state import State
+
             after = _snapshot(repo)
-            r = commands.rollback(repo, "C", cascade=True)
-            restored = sum(1 for f in r.files if f.action == "restored")
-            _git(repo, "commit", "-qam", "roll back phase C")
-            commands.apply(spec, "C", verify=gate)
-            _git(repo, "commit", "-qam", "ssot-migrate phase C, again")
+            ledger = State(repo).read_ledger()
+            assert "C" in ledger, "phase C is not applied"
+            # Phases applied after C go first, latest first: they may have edited C's lines.
+            later = sorted((p for p, e in ledger.items() if e.order > ledger["C"].order), key=lambda p: -ledger[p].order)
+            restored = 0
+            for p in [*later, "C"]:
+                r = commands.rollback(repo, p, cascade=True)
+                restored += sum(1 for f in r.files if f.action == "restored")
+            _git(repo, "add", "-A", ".")  # files phase E deleted are back: stage them too
+            _git(repo, "commit", "-qm", "roll back phase C")
+            for p in ["C", *reversed(later)]:
+                commands.apply(spec, p, DEMO_OPTIONS.get(p, Options()), verify=gate)
+                _git(repo, "add", "-A", ".")
+                _git(repo, "commit", "-qm", f"ssot-migrate phase {p}, again")
             assert _snapshot(repo) == after, "re-apply did not reproduce the same bytes"
-            return f"rolled back C ({restored} file(s) restored), re-applied: identical bytes, gate passed"
+            also = f" (after {', '.join(later)})" if later else ""
+            return f"rolled back C{also}: {restored} file(s) restored; re-applied in order: identical bytes, gate passed"
 
         step("manual rollback and re-apply of C", manual_rollback)
 

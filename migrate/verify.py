@@ -22,8 +22,6 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Callable
 
-import libcst as cst
-
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__", "__builtins__", "__annotations__", "__dict__", "__module__", "__qualname__", "__class__"}
 
 
@@ -51,6 +49,8 @@ class VerifyPolicy:
 
 def verify_python(before: bytes, after: bytes, policy: VerifyPolicy = VerifyPolicy()) -> list[str]:
     """Return a list of problems; empty means the rewrite is safe to write."""
+    import libcst as cst  # lazily: commands that never verify (check, status --format) start faster
+
     problems: list[str] = []
     try:
         cst.parse_module(after)

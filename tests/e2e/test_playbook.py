@@ -90,3 +90,44 @@ def test_playbook_sequence(repo: Path) -> None:
         assert r.returncode == 0, (cmd, r.stderr)
     offline = snapshot(repo)
     assert offline == before
+
+
+def _ssot_commands(text: str) -> list[list[str]]:
+    cmds = []
+    for block in shell_blocks(text):
+        for cmd in block:
+            tokens = shlex.split(cmd.split(" > ")[0])
+            while tokens and "=" in tokens[0] and not tokens[0].startswith("-"):
+                tokens = tokens[1:]  # VAR=value prefixes
+            if tokens and tokens[0] == "ssot-migrate":
+                cmds.append(tokens[1:])
+    return cmds
+
+
+def test_every_ssot_migrate_command_in_the_playbook_parses() -> None:
+    """Each `ssot-migrate ...` line names a real command with real options.
+
+    The sequences themselves run in test_playbook_sequence above and in the
+    per-phase end-to-end tests (tests/e2e/test_phase_*_example.py).
+    """
+    import typer.main
+
+    from migrate.cli import app
+
+    def pending(ctx) -> list[str]:
+        protected = getattr(ctx, "protected_args", None)
+        if protected is None:
+            protected = getattr(ctx, "_protected_args", [])
+        return [*protected, *ctx.args]
+
+    group = typer.main.get_command(app)
+    cmds = _ssot_commands((REPO_ROOT / "PLAYBOOK.md").read_text())
+    assert len(cmds) >= 10
+    for args in cmds:
+        ctx = group.make_context("ssot-migrate", list(args))
+        name, cmd, rest = group.resolve_command(ctx, pending(ctx))
+        while hasattr(cmd, "resolve_command"):
+            sub_ctx = cmd.make_context(name, rest, parent=ctx)
+            name, cmd, rest = cmd.resolve_command(sub_ctx, pending(sub_ctx))
+            ctx = sub_ctx
+        cmd.make_context(name, rest, parent=ctx)  # raises on an unknown option or a missing argument

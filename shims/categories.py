@@ -151,10 +151,14 @@ def removed_in_warning(version: str | tuple[int, ...], *, future: bool = False) 
     DeprecationWarning); ``future=True`` gives ``RemovedInXYFutureWarning`` (a
     LegacyRemovalWarning/FutureWarning whose twin is the former).
     """
+    cls = _by_key.get((version, future))  # also cached under the version string as given
+    if cls is not None:
+        return cls
     release = version if isinstance(version, tuple) else release_tuple(version)
     key = (release, future)
     cls = _by_key.get(key)
     if cls is not None:
+        _by_key[(version, future)] = cls
         return cls
     twin = removed_in_warning(release) if future else None  # before taking the lock
     with _lock:
@@ -181,6 +185,7 @@ def removed_in_warning(version: str | tuple[int, ...], *, future: bool = False) 
             }
             cls = _LegacyCategoryMeta(name, (LegacyImportWarning,), ns)
         _by_key[key] = cls
+        _by_key[(version, future)] = cls
         return cls
 
 

@@ -203,8 +203,19 @@ def near_from(remove_in: str | None, near: str | None) -> str | None:
     return _default_near_from(remove_in)
 
 
+_stages: dict = {}
+
+
 def stage(current: str | None, since: str | None, remove_in: str | None, near: str | None = None) -> str:
-    """Which escalation stage a shim is in for the ``current`` version."""
+    """Which escalation stage a shim is in for the ``current`` version (cached: shims share versions)."""
+    key = (current, since, remove_in, near)
+    found = _stages.get(key)
+    if found is None:
+        found = _stages[key] = _stage(current, since, remove_in, near)
+    return found
+
+
+def _stage(current, since, remove_in, near) -> str:
     if current is None:
         return DEPRECATED
     nf = near_from(remove_in, near)

@@ -95,6 +95,13 @@ class PhaseC(Phase):
         table = MoveTable.from_spec(spec)
         leaves = sorted(table.legacy_leaf_names(), key=lambda x: (-len(x), x))  # deterministic: the guard caches by payload
         leaf_pattern = rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b" if leaves else rb"(?!)"
+        # Every reference also names the legacy module's parent package, or is relative
+        # (``from . import leaf``), or goes through import_module: require one of those too.
+        legacy_mods = [old for old, _ in table.module_moves] + sorted(table.symbol_modules())
+        parents = sorted({m.rpartition(".")[0].rpartition(".")[2] for m in legacy_mods if "." in m})
+        if leaves and parents and all("." in m for m in legacy_mods):
+            context = rb"\b(?:" + b"|".join(re.escape(p.encode()) for p in parents) + rb")\b|from\s+\.|import_module"
+            leaf_pattern = rb"(?s)\A(?=.*?" + leaf_pattern + rb")(?=.*?(?:" + context + rb"))"
         paths = table.legacy_dotted_paths()
         doc_pattern = (
             r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in paths) + r")(?:[.:][A-Za-z_]\w*)*(?![\w])"
@@ -444,7 +451,6 @@ class ImportRewriter:
     def _plan_import(self, node: cst.Import) -> None:
         new_aliases: list[cst.ImportAlias] = []
         changed = False
-        scope = self.scopes.get(node)
         for alias in node.names:
             full = _dotted(alias.name) or ""
             new_alias = alias
@@ -452,7 +458,8 @@ class ImportRewriter:
                 self.table.is_legacy_module(".".join(full.split(".")[: i + 1])) for i in range(len(full.split(".")))
             )
             if legacy:
-                result = self._rewrite_module_import(node, alias, full, scope)
+                # Scope analysis is the costly pass: only legacy imports pay for it.
+                result = self._rewrite_module_import(node, alias, full, self.scopes.get(node))
                 if result is not None:
                     new_alias = result
                     changed = True
@@ -476,6 +483,12 @@ class ImportRewriter:
         local = alias.asname.name.value if alias.asname else full  # type: ignore[union-attr]
         assignment = self._assignment(scope, local, node)
         if assignment is None:
+            self.report(
+                node,
+                "C109",
+                f"cannot follow the binding `{local}` made by this import (e.g. a `global` declaration): not rewritten",
+            )
+            self.ref(node, "import", full, False)
             return None
         uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None)
         if uses is None:
@@ -604,6 +617,8 @@ class ImportRewriter:
                 return None
         for n in plain:
             if isinstance(n, cst.SimpleString):
+                if not dotted_binding:
+                    continue  # "m.X" through an alias: the alias keeps its name
                 new_s = self._rewrite_string_value(n, full, target)
                 if new_s is None:
                     self.report(n, "C104", f"string annotation uses {full}; cannot rewrite it safely: import not rewritten")
@@ -718,6 +733,8 @@ class ImportRewriter:
                     return None
                 assignment = self._assignment(scope, local, node)
                 if assignment is None:
+                    self.report(node, "C109", f"cannot follow the binding `{local}` made by this import: not rewritten")
+                    self.ref(node, "import", full, False)
                     return None
                 uses = self._module_uses(assignment, full, None, dotted_binding=False)
                 if not uses or uses[0] is None:

@@ -62,7 +62,14 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_playbook_sequence(repo: Path) -> None:
-    check_spec, phase_c, rollback_tool, rollback_offline = BLOCKS[0], BLOCKS[1], BLOCKS[2], BLOCKS[3]
+    def block(pred) -> list[str]:
+        (found,) = [b for b in BLOCKS if pred(b)][:1]
+        return found
+
+    check_spec = block(lambda b: b == ["ssot-migrate plan C --no-diff"])
+    phase_c = block(lambda b: "ssot-migrate apply C --gate" in b)
+    rollback_tool = block(lambda b: b == ["ssot-migrate rollback C"])
+    rollback_offline = block(lambda b: b == ["sh .ssot-migrate/phases/C/rollback.sh"])
     before = snapshot(repo)
     for cmd in check_spec:
         r = _run(repo, cmd)

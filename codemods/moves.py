@@ -70,7 +70,7 @@ class MoveTable:
         out = [old for old, _ in self.module_moves]
         out += [f"{mod}.{name}" for (mod, name), _ in self.symbol_moves]
         out += [f"{mod}:{name}" for (mod, name), _ in self.symbol_moves]
-        return sorted(set(out), key=len, reverse=True)
+        return sorted(set(out), key=lambda p: (-len(p), p))  # deterministic order (payloads are cached by content)
 
     def rewrite_dotted(self, text: str, index: ModuleIndex | None = None) -> tuple[str | None, str]:
         """Rewrite a dotted-path string (``a.b.X``, ``a.b:X.y``) that names a moved target.

@@ -106,3 +106,29 @@ def test_verify_without_shims_is_a_clear_error(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", FILES)
     r = run_cli(repo, "shim", "verify")
     assert r.returncode == 2 and "no generated shims found" in r.stderr
+
+
+def test_generate_and_verify_on_the_example_after_phase_c(tmp_path: Path) -> None:
+    """The bundled example: after phase C, its legacy compat module becomes a verified shim."""
+    import shutil
+
+    from tests.conftest import REPO_ROOT
+
+    repo = tmp_path / "websocket_app"
+    shutil.copytree(REPO_ROOT / "examples/websocket_app", repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "example")
+    assert run_cli(repo, "apply", "C", "--gate").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "phase C")
+    r = run_cli(repo, "shim", "generate")
+    # The legacy module still defines its own factories (phase D's business): not replaced.
+    assert r.returncode == 0 and "S101" in r.stderr and "create_websocket_manager" in r.stderr
+    r = run_cli(repo, "shim", "generate", "--force")
+    assert r.returncode == 0, r.stderr
+    r = run_cli(repo, "shim", "verify", "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    (check,) = json.loads(r.stdout)
+    assert check["legacy"] == "chat_backend.websocket_core.manager" and check["ok"]
+    assert run_cli(repo, "rollback", "S").returncode == 0

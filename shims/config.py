@@ -7,8 +7,9 @@ Phase B (``compat-reader = true``) rewrites Python reads of a legacy key to::
 
 so the code can move to the canonical key before every deployment does.  An
 environment that still sets only a legacy key keeps working, and each read
-that had to fall back says so with a :class:`LegacyConfigWarning`.  Phase E
-later replaces these calls with plain reads of the canonical key.
+that had to fall back says so with a :class:`LegacyConfigWarning`.  Once
+every environment sets the canonical key, replace these calls with plain
+reads by hand (phase E does not rewrite them yet).
 
 Rules:
 

@@ -161,7 +161,7 @@ class PhaseD(Phase):
     def prepare(self, spec, index, options):  # type: ignore[override]
         table, errors = resolve_table(spec, index)
         assert table is not None, errors
-        names = sorted(table.names | _renamed_reexports(spec, table), key=len, reverse=True)
+        names = sorted(table.names | _renamed_reexports(spec, table), key=lambda n: (-len(n), n))  # deterministic: cache keys hash it
         pattern = rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b" if names else rb"(?!)"
         return DPayload(table, spec.protected_modules | table.modules, pattern, os.urandom(8).hex())
 
@@ -300,7 +300,7 @@ def _renamed_reexports(spec, table: FactoryTable) -> set[str]:
         except OSError:
             continue
     for _ in range(4):  # aliases of aliases
-        alt = b"|".join(re.escape(n.encode()) for n in sorted(known | found, key=len, reverse=True))
+        alt = b"|".join(re.escape(n.encode()) for n in sorted(known | found, key=lambda n: (-len(n), n)))
         pattern = re.compile(rb"\b(?:" + alt + rb")\s+as\s+[A-Za-z_]\w*|^[A-Za-z_]\w*\s*=\s*(?:" + alt + rb")\s*$", re.M)
         modules = set()
         for rel, data in datas.items():

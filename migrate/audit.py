@@ -22,7 +22,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from . import __version__
 from .errors import MigrateError, UsageError
@@ -279,6 +279,22 @@ def _py_files(spec) -> list[str]:
     return [f for f in discover(spec.root, ("**/*.py",), spec.exclude).files]
 
 
+def _parsed_matching(spec, rx: "re.Pattern[bytes]") -> Iterator[tuple[str, ast.Module]]:
+    """The spec's Python files whose bytes match ``rx``, parsed; unreadable or unparsable ones are passed over."""
+    for rel in _py_files(spec):
+        try:
+            data = (spec.root / rel).read_bytes()
+        except OSError:
+            continue
+        if not rx.search(data):
+            continue
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError):
+            continue
+        yield rel, tree
+
+
 def find_implementations(spec, index, patterns: Sequence[str]) -> list[ClassSite]:
     """Classes whose name matches a pattern, plus those the spec lists, with file:line and role."""
     listed: dict[str, str] = {}
@@ -300,17 +316,7 @@ def find_implementations(spec, index, patterns: Sequence[str]) -> list[ClassSite
         return []
     rx = re.compile(rb"^[ \t]*class[ \t]+(?:" + "|".join(alts).encode() + rb")\b", re.M)
     out: list[ClassSite] = []
-    for rel in _py_files(spec):
-        try:
-            data = (spec.root / rel).read_bytes()
-        except OSError:
-            continue
-        if not rx.search(data):
-            continue
-        try:
-            tree = ast.parse(data)
-        except (SyntaxError, ValueError):
-            continue
+    for rel, tree in _parsed_matching(spec, rx):
         mod = index.module_for_path(rel)
         module = mod[0] if mod else rel
         for node in ast.walk(tree):
@@ -360,17 +366,7 @@ def find_import_paths(spec, index) -> list[ImportPath]:
 
     if rx is None:
         return []
-    for rel in _py_files(spec):
-        try:
-            data = (spec.root / rel).read_bytes()
-        except OSError:
-            continue
-        if not rx.search(data):
-            continue
-        try:
-            tree = ast.parse(data)
-        except (SyntaxError, ValueError):
-            continue
+    for rel, tree in _parsed_matching(spec, rx):
         mod = index.module_for_path(rel)
         package = (mod[0] if mod[1] else mod[0].rpartition(".")[0]) if mod else ""
         for node in ast.walk(tree):

@@ -31,8 +31,6 @@ from typing import Any, Iterable, Sequence
 import libcst as cst
 from libcst.metadata import (
     MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
     ScopeProvider,
 )
 from libcst.metadata.scope_provider import Assignment, FunctionScope, GlobalScope, Scope
@@ -43,7 +41,7 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
-from .cstutil import render_preserving
+from .cstutil import CodegenIndex, render_preserving
 from .moves import MoveTable, module_defines
 
 PATCH_CALLEES = {"patch"}
@@ -147,7 +145,7 @@ class PhaseC(Phase):
         facts = tuple(rewriter.facts)
         if not rewriter.edit_count:
             return FileOutcome(path, Status.UNCHANGED, reports=reports, facts=facts)
-        after = render_preserving(data, module, new_module)
+        after = render_preserving(data, module, new_module, base=rewriter.tree.bytes)
         if after is None:
             return FileOutcome(
                 path,
@@ -391,28 +389,18 @@ class ImportRewriter:
         self.handled_strings: set[cst.SimpleString] = set()
         self.edit_count = 0
         self._scopes: Any = None
-        self._pos: Any = None
 
     # -- helpers ------------------------------------------------------------
-    # Metadata is resolved on first use: most files only need positions, and scope
-    # analysis (the costly pass) only when a binding's uses must be followed.
+    # Scope analysis (the costly pass) runs on first use: only when a binding's
+    # uses must be followed.
     @property
     def scopes(self) -> Any:
         if self._scopes is None:
             self._scopes = self._wrapper.resolve(ScopeProvider)
         return self._scopes
 
-    @property
-    def pos(self) -> Any:
-        if self._pos is None:
-            self._pos = self._wrapper.resolve(PositionProvider)
-        return self._pos
-
     def line(self, node: cst.CSTNode) -> int:
-        try:
-            return self.pos[node].start.line
-        except KeyError:
-            return 1
+        return self.tree.line(node)
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.WARNING, related: Sequence[str] = ()) -> None:
         self.reports.append(Report(self.path, self.line(node), code, message, severity, related=tuple(related)))
@@ -427,25 +415,36 @@ class ImportRewriter:
     def run(self) -> cst.Module:
         self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.module_all = self._module_all_names()
-        collector = _Collector(self)
-        self.module.visit(collector)
-        self.used_names = collector.names
-        self.parents = collector.parents
-        for node in collector.imports:
-            self._plan_import(node)
-        for node in collector.import_froms:
-            self._plan_import_from(node)
+        # One codegen pass: lines, parents, the nodes phase C looks at, and the
+        # untouched rendering that render_preserving needs.
+        self.tree = CodegenIndex(self.module, (cst.Import, cst.ImportFrom, cst.SimpleString, cst.Comment, cst.Name))
+        self.used_names = {n.value for n in self.tree.nodes(cst.Name)}  # type: ignore[attr-defined]
+        self.parents = self.tree.parents
+        for node in self.tree.nodes(cst.Import):
+            self._plan_import(node)  # type: ignore[arg-type]
+        for node in self.tree.nodes(cst.ImportFrom):
+            self._plan_import_from(node)  # type: ignore[arg-type]
         self._merge_into_siblings()
         self._dedupe_plain_imports()
-        for node in collector.strings:
+        for node in self.tree.nodes(cst.SimpleString):
             if node not in self.handled_strings:
-                self._plan_string(node)
-        for node in collector.comments:
-            self._plan_comment(node)
+                self._plan_string(node)  # type: ignore[arg-type]
+        for node in self.tree.nodes(cst.Comment):
+            self._plan_comment(node)  # type: ignore[arg-type]
         self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans)
         if not self.edit_count:
             return self.module
-        return self.module.visit(_Applier(self))
+        return self.module.visit(_Applier(self, self._on_edit_paths()))
+
+    def _on_edit_paths(self) -> set[cst.CSTNode]:
+        """The edited nodes and their ancestors: the applier skips every other subtree."""
+        keep: set[cst.CSTNode] = set()
+        for node in [*self.replace, *self.from_plans, *self.import_plans]:
+            n: cst.CSTNode | None = node
+            while n is not None and n not in keep:
+                keep.add(n)
+                n = self.parents.get(n)
+        return keep
 
     # -- `import a.b.c [as m]` ------------------------------------------------
     def _plan_import(self, node: cst.Import) -> None:
@@ -1165,50 +1164,17 @@ class ImportRewriter:
         self.ref(node, "comment", m.group(0), False)
 
 
-class _Collector(cst.CSTVisitor):
-    """One pass over the tree: the nodes phase C looks at, and each node's parent."""
-
-    def __init__(self, owner: ImportRewriter) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self._stack: list[cst.CSTNode] = []
-        self.imports: list[cst.Import] = []
-        self.import_froms: list[cst.ImportFrom] = []
-        self.strings: list[cst.SimpleString] = []
-        self.comments: list[cst.Comment] = []
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
-        self._stack.append(node)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        self._stack.pop()
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.imports.append(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.import_froms.append(node)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self.strings.append(node)
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append(node)
-
-
 class _Applier(cst.CSTTransformer):
     """Apply the collected edits; nodes are matched by identity with the original tree."""
 
-    def __init__(self, owner: ImportRewriter) -> None:
+    def __init__(self, owner: ImportRewriter, on_edit_paths: set[cst.CSTNode]) -> None:
         super().__init__()
         self.o = owner
+        self.on_edit_paths = on_edit_paths
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # A subtree without edits comes back unchanged: do not walk it.
+        return node in self.on_edit_paths
 
     def on_leave(self, original_node, updated_node):  # type: ignore[override]
         repl = self.o.replace.get(original_node)

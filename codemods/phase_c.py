@@ -41,6 +41,7 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
+from .bindings import module_binding_uses
 from .cstutil import CodegenIndex, render_preserving
 from .moves import MoveTable, module_defines
 
@@ -402,6 +403,17 @@ class ImportRewriter:
     def line(self, node: cst.CSTNode) -> int:
         return self.tree.line(node)
 
+    def _binding_scope(self, node: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> Any:
+        """The scope in which to follow the binding ``alias`` makes.
+
+        The light module-level answer (:func:`module_binding_uses`) when it can
+        prove it, else LibCST's scope analysis (the costly pass, run once per file).
+        """
+        light = module_binding_uses(self.tree, node, alias)
+        if light is not None:
+            return light
+        return self.scopes.get(node)
+
     def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity = Severity.WARNING, related: Sequence[str] = ()) -> None:
         self.reports.append(Report(self.path, self.line(node), code, message, severity, related=tuple(related)))
 
@@ -458,7 +470,7 @@ class ImportRewriter:
             )
             if legacy:
                 # Scope analysis is the costly pass: only legacy imports pay for it.
-                result = self._rewrite_module_import(node, alias, full, self.scopes.get(node))
+                result = self._rewrite_module_import(node, alias, full, self._binding_scope(node, alias))
                 if result is not None:
                     new_alias = result
                     changed = True
@@ -727,7 +739,7 @@ class ImportRewriter:
             new_full = self.table.resolve_module(full)
             if new_full is None:
                 # Module stays but some symbols moved: retarget only if every use moved.
-                scope = self.scopes.get(node)
+                scope = self._binding_scope(node, alias)
                 if scope is None:
                     return None
                 assignment = self._assignment(scope, local, node)
@@ -747,7 +759,7 @@ class ImportRewriter:
                 return None
             else:
                 # Attribute uses of symbols that moved out of this module.
-                scope = self.scopes.get(node)
+                scope = self._binding_scope(node, alias)
                 if scope is not None:
                     assignment = self._assignment(scope, local, node)
                     if assignment is not None:

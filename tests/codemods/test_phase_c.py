@@ -236,6 +236,32 @@ IMPORT_FORMS = [
         None,
         codes=("C109",),
     ),
+    case(
+        "noop-global-declared-binding-reported-not-silently-skipped",
+        """\
+        def setup():
+            global legacy
+            import pkg.legacy as legacy
+            return legacy.make()
+        """,
+        None,
+        codes=("C109",),
+    ),
+    case(
+        "import-as-m-with-string-annotation-through-the-alias",
+        """\
+        import pkg.legacy as m
+
+        def f(x: "m.Thing"):
+            return m.make()
+        """,
+        """\
+        import pkg.canon as m
+
+        def f(x: "m.Thing"):
+            return m.make()
+        """,
+    ),
 ]
 
 

@@ -420,6 +420,8 @@ class PhaseStatus:
     pending_files: int = 0
     remaining_refs: int = 0
     edited_since_apply: list[str] = field(default_factory=list)
+    #: Files a later applied phase rewrote (or deleted) since: path -> that phase.  Not drift.
+    changed_by_later: dict[str, str] = field(default_factory=dict)
     reverted_outside_tool: bool = False
     needs: tuple[str, ...] = ()
     error: str | None = None
@@ -441,6 +443,14 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
 
     state = State(spec.root)
     ledger = state.read_ledger() if state.dir.exists() else {}
+    # What each applied phase left in each file: a file a later phase rewrote is not drift.
+    left_by: dict[str, list[tuple[int, str, str | None]]] = {}
+    for p, e in ledger.items():
+        try:
+            for rec in state.read_journal(p).files:
+                left_by.setdefault(rec.path, []).append((e.order, p, rec.after))
+        except MigrateError:
+            continue  # reported for that phase below
     phases: list[PhaseStatus] = []
     for letter in sorted(PHASES):
         cls = PHASES[letter]
@@ -457,7 +467,11 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
                     if cur == rec.before:
                         at_before += 1
                     elif cur != rec.after:
-                        ps.edited_since_apply.append(rec.path)
+                        later = [p for order, p, after in sorted(left_by.get(rec.path, ())) if order > entry.order and after == cur]
+                        if later:
+                            ps.changed_by_later[rec.path] = later[-1]
+                        else:
+                            ps.edited_since_apply.append(rec.path)
                 ps.reverted_outside_tool = entry.status == APPLIED and bool(journal.files) and at_before == len(journal.files)
             except MigrateError as exc:
                 ps.error = exc.message

@@ -108,6 +108,7 @@ def status_json(result: StatusResult) -> str:
                     "pending_files": p.pending_files,
                     "remaining_refs": p.remaining_refs,
                     "edited_since_apply": p.edited_since_apply,
+                    "changed_by_later_phase": p.changed_by_later,
                     "reverted_outside_tool": p.reverted_outside_tool,
                     "needs": list(p.needs),
                     "error": p.error,
@@ -131,6 +132,9 @@ def status_table(result: StatusResult):  # -> rich.table.Table
             notes.append(f"INTERRUPTED: run `ssot-migrate rollback {p.phase}` or `ssot-migrate apply {p.phase}`")
         if p.edited_since_apply:
             notes.append(f"{len(p.edited_since_apply)} file(s) edited since apply")
+        if p.changed_by_later:
+            later = ", ".join(sorted(set(p.changed_by_later.values())))
+            notes.append(f"{len(p.changed_by_later)} file(s) since rewritten by phase {later}")
         if p.reverted_outside_tool:
             notes.append("files are back at their pre-apply content (rolled back outside the tool?)")
         if p.needs:

@@ -118,6 +118,17 @@ def test_d_after_c(tmp_path: Path) -> None:
     r = run_cli(repo, "apply", "D")
     assert r.returncode == 0, r.stdout + r.stderr
     _commit(repo, "phase D")
+    # status: files D rewrote after C are not "edited since apply" for C; a hand edit is.
+    st = {p["phase"]: p for p in json.loads(run_cli(repo, "status", "--format", "json").stdout)["phases"]}
+    assert st["C"]["edited_since_apply"] == [], st["C"]
+    assert st["C"]["changed_by_later_phase"] and set(st["C"]["changed_by_later_phase"].values()) == {"D"}
+    assert run_cli(repo, "status").returncode == 0  # the text table renders the new note
+    touched = sorted(st["C"]["changed_by_later_phase"])[0]
+    with open(repo / touched, "a", encoding="utf-8") as fh:
+        fh.write("# a hand edit\n")
+    st = {p["phase"]: p for p in json.loads(run_cli(repo, "status", "--format", "json").stdout)["phases"]}
+    assert st["C"]["edited_since_apply"] == [touched] and st["D"]["edited_since_apply"] == [touched]
+    git(repo, "checkout", "--", touched)
     r = run_cli(repo, "rollback", "C")
     assert r.returncode == 1 and "overlap" in r.stderr, r.stderr
     r = run_cli(repo, "rollback", "C", "--cascade")

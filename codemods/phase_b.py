@@ -22,8 +22,9 @@ What it does
     ``get(NEW) or get(OLD)`` collapses to one read.  With
     ``compat-reader = true``, Python reads of a legacy key go through
     ``shims.config.read_env(NEW, OLD)``, which falls back to the legacy key
-    with a LegacyConfigWarning while deployments catch up (removing the
-    fallback later is a manual step; phase E does not rewrite it yet).
+    with a LegacyConfigWarning while deployments catch up; phase E later
+    turns those calls back into plain reads of NEW (the entry's
+    ``remove-in``, else ``cleanup.remove-in``, is its version policy).
 
 Why
     Two names for one URL means two values that drift apart: staging read

@@ -4,7 +4,8 @@ What it does
     Candidates are the legacy modules of the move map (``[[move]]`` entries
     that move a whole module: the compatibility shims), the legacy factories
     phase D names, and whatever ``[tool.ssot-migrate.cleanup] remove`` lists
-    (modules, packages, or top-level definitions ``pkg.mod:name``).  A
+    (modules, packages, or top-level definitions ``pkg.mod:name``); and,
+    per ``[[config]]`` key, phase B's compat-reader fallback (see below).  A
     candidate is removed only when every precondition holds, and each one is
     reported:
 
@@ -26,6 +27,15 @@ What it does
     ``__all__``.  ``plan E`` shows the deletions and, for anything blocked,
     each blocking reference with file:line.
 
+    The compat-reader fallback of a key (phase B's ``read_env(NEW, OLD,
+    ...)`` calls, :mod:`codemods.compatreads`) goes when phase B is applied
+    (E112 otherwise) and the version policy allows it (the entry's
+    ``remove-in``, else ``cleanup.remove-in``): each call becomes the plain
+    read it stands for, ``import os`` is added if needed and the reader's
+    import goes once unused.  A call that does not map exactly is reported
+    (E111) and left alone.  Shim telemetry does not record these fallbacks
+    (E114 says so when ``--usage`` is given).
+
 Why
     The incident this tool comes from deleted its ``manager.py`` shim with 71
     imports still pointing at it (a star import and a test poking
@@ -33,9 +43,11 @@ Why
     53 minutes later.
 
 What it never does
-    Delete anything with a reference left, edit any other file, touch a
-    module that is not a candidate, or delete a package holding non-Python
-    files.  Rollback restores every deleted byte.
+    Delete anything with a reference left, edit any other file (beyond the
+    reader calls and their imports), touch a module that is not a
+    candidate, delete a package holding non-Python files, or delete
+    ``shims/config.py`` (the reader belongs to the ssot-migrate runtime).
+    Rollback restores every deleted or edited byte.
 """
 
 from __future__ import annotations
@@ -58,6 +70,7 @@ from migrate.spec import Spec, Target, register_section
 from migrate.verify import VerifyPolicy
 
 from . import register
+from .compatreads import CompatRead, Fallback, prefilter_names, readers_for, scan_calls
 from .refscan import (
     NON_BLOCKING_KINDS,
     Candidate,
@@ -217,6 +230,29 @@ def build_candidates(spec: Spec, index: ModuleIndex) -> list[Candidate]:
     return out
 
 
+def config_fallbacks(spec: Spec) -> tuple[Fallback, ...]:
+    """Phase B's ``[[config]]`` entries: the compat-reader calls of each canonical key are candidates.
+
+    The version policy is the entry's ``remove-in``, else ``cleanup.remove-in``
+    (as for ``cleanup.remove`` entries).
+    """
+    default_rin = cleanup_section(spec).remove_in
+    out = []
+    for e in spec.section("config") or ():
+        e = e.resolved(spec.include)
+        out.append(Fallback(e.canonical, e.legacy, e.globs("python"), e.remove_in or default_rin, bool(e.compat_reader)))
+    return tuple(out)
+
+
+def _scan_prefilter(cands: Sequence[Candidate], readers: Sequence[str]) -> bytes:
+    """The reference scan's prefilter, widened to files that call a compat reader."""
+    names = prefilter_names(readers)
+    if not names:
+        return prefilter_pattern(cands)
+    calls = rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b"
+    return calls if not cands else prefilter_pattern(cands) + b"|" + calls
+
+
 def _covering_remove_in(spec: Spec, target: str) -> str | None:
     """The remove-in of a move that covers ``target``'s module (a factory inside a legacy module)."""
     module = target.partition(":")[0]
@@ -356,6 +392,8 @@ class ScanPayload:
     spec_rel: str | None
     spec_is_pyproject: bool
     ignore: tuple[str, ...] = ()
+    fallbacks: tuple[Fallback, ...] = ()  # the [[config]] entries: their compat-reader calls are candidates
+    readers: tuple[str, ...] = ()  # qualified names of the compat readers
     mode: str = "scan"
 
 
@@ -375,6 +413,9 @@ class ApplyPayload:
     deleted: frozenset[str]  # files deleted
     reports: tuple[Report, ...]
     ref_facts: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # file -> facts for status
+    compat_edits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # file -> canonical keys whose reader calls go
+    fallbacks: tuple[Fallback, ...] = ()
+    readers: tuple[str, ...] = ()
     scanned: int = 0  # files the reference scan listed
     parsed: int = 0  # files it read after the prefilter
     mode: str = "apply"
@@ -382,9 +423,18 @@ class ApplyPayload:
 
 @dataclass(frozen=True)
 class _Dropped:
-    """Comments removed with a definition (ships from transform to verify_policy)."""
+    """Comments removed with a definition or a reader import (ships from transform to verify_policy)."""
 
     comments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rewritten:
+    """The reader calls a file's edit replaced and the imports it changed (transform -> verify_policy/check_output)."""
+
+    replacements: tuple[tuple[tuple[int, int], str], ...]
+    removed_imports: tuple[tuple, ...]
+    added_os: bool
 
 
 # -- the phase -----------------------------------------------------------------------------------
@@ -420,30 +470,34 @@ class PhaseE(Phase):
         section = cleanup_section(spec)
         cpayload = PhaseC().prepare(spec, index, Options()) if spec.moves else None
         spec_rel = _rel(spec, spec.path)
+        fallbacks = config_fallbacks(spec)
+        readers = readers_for(e.compat_reader for e in (spec.section("config") or ()) if e.compat_reader) if fallbacks else ()
         payload = ScanPayload(
             cands,
-            prefilter_pattern(cands),
+            _scan_prefilter(cands, readers),
             tuple(text_patterns(cands)),
             section.config_files,
             cpayload,
             spec_rel,
             spec.path.name == "pyproject.toml",
             section.ignore,
+            fallbacks,
+            readers,
         )
         return RunContext(spec, index, options, self.letter, payload)
 
     #: The guard (``ssot-migrate check``) caches per-file results of this context.
     guard_context = scan_context
 
-    def scan(self, sctx: RunContext, *, jobs: int | None = None) -> tuple[list[CleanupRef], int, int]:
-        """Every reference in the repository: (refs, files listed, files read after the prefilter)."""
+    def scan(self, sctx: RunContext, *, jobs: int | None = None) -> tuple[list[CleanupRef | CompatRead], int, int]:
+        """Every reference and compat-reader call in the repository: (facts, files listed, files read after the prefilter)."""
         from migrate.engine import collect_candidates, run_files
 
         found = discover(sctx.spec.root, self.include(sctx), ())
         paths = [f for f in found.files if self.wants(sctx, f)]
         cands = collect_candidates(sctx, self, paths)
         outcomes = run_files(sctx, cands.matched, jobs=jobs)
-        refs = [f for o in outcomes for f in o.facts if isinstance(f, CleanupRef)]
+        refs = [f for o in outcomes for f in o.facts if isinstance(f, (CleanupRef, CompatRead))]
         return refs, len(paths), len(cands.matched)
 
     def prepare(self, spec: Spec, index: ModuleIndex, options: Options) -> ApplyPayload:  # type: ignore[override]
@@ -454,14 +508,14 @@ class PhaseE(Phase):
     def include(self, ctx: RunContext) -> tuple[str, ...]:
         if ctx.payload.mode == "scan":
             return ("**/*.py", *ctx.spec.include, *ctx.payload.config_files)
-        return ctx.spec.include
+        return (*ctx.spec.include, *sorted(ctx.payload.compat_edits))  # an entry's own python globs may reach further
 
     def wants(self, ctx: RunContext, path: str) -> bool:
         if ctx.payload.mode == "scan":
             if ctx.payload.ignore and matches_any(path, ctx.payload.ignore):
                 return False
             return path.endswith(".py") or matches_any(path, ctx.payload.config_files)
-        return path in ctx.payload.def_removals
+        return path in ctx.payload.def_removals or path in ctx.payload.compat_edits
 
     def prefilter(self, ctx: RunContext) -> re.Pattern[bytes] | None:
         if ctx.payload.mode == "scan":
@@ -471,18 +525,22 @@ class PhaseE(Phase):
     def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         if ctx.payload.mode == "scan":
             return scan_file(ctx, path, data)
-        return self._cut_definitions(ctx, path, data)
+        return self._edit_file(ctx, path, data)
 
-    # -- definitions ------------------------------------------------------------------------------
-    def _cut_definitions(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
+    # -- definitions and compat-reader calls ---------------------------------------------------------
+    def _edit_file(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
+        """Cut the file's legacy definitions and turn its compat-reader calls into plain reads, in one edit."""
         import libcst as cst
+        from libcst.metadata import MetadataWrapper
 
+        from .compatreads import find_calls, rewrite_calls
         from .cstutil import render_preserving
 
         p: ApplyPayload = ctx.payload
-        names = p.def_removals[path]
+        names = p.def_removals.get(path, ())
+        keys = set(p.compat_edits.get(path, ()))
         facts = p.ref_facts.get(path, ())
-        current = {d.cand.name: d for d in p.decisions if d.cand.path == path and d.remove}
+        current = {d.cand.name: d for d in p.decisions if d.cand.path == path and d.remove and not d.cand.is_config}
         # The file must still be what the decision was made on.
         try:
             tree = ast.parse(data)
@@ -494,37 +552,76 @@ class PhaseE(Phase):
             if node is None or d is None or d.cand.span is None or node.end_lineno != d.cand.span[1]:
                 return FileOutcome(path, Status.SKIPPED, reason=f"changed since the reference scan ({name}); run again")
         module = cst.parse_module(data)
+        current_module = module
+        reports: list[Report] = []
+        rewritten: _Rewritten | None = None
+        dropped: list[str] = []
+        edits = 0
+        if keys:
+            # The calls first: their positions are the original file's (the self-verification finds them there).
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            modinfo = ctx.index.module_for_path(path)
+            package = (modinfo[0] if modinfo[1] else modinfo[0].rpartition(".")[0]) if modinfo else None
+            by_key = {f.canonical: f for f in p.fallbacks if f.canonical in keys}
+            calls = [c for c in find_calls(wrapper, readers=p.readers, fallbacks=by_key, package=package) if c.problem is None]
+            if calls:
+                rw = rewrite_calls(wrapper, calls, readers=p.readers, package=package)
+                current_module = rw.module
+                edits += len(rw.rewritten)
+                dropped += rw.dropped_comments
+                rewritten = _Rewritten(tuple(rw.replacements), tuple(rw.removed_imports), rw.added_os)
+                reports += [Report(path, line, "E115", msg, Severity.INFO) for line, msg in rw.notes]
         removed: list[cst.CSTNode] = []
-        body = []
-        for stmt in module.body:
-            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value in names:
-                removed.append(stmt)
-                continue
-            body.append(_drop_from_all(stmt, set(names)))
-        new_module = module.with_changes(body=body)
-        after = render_preserving(data, module, new_module)
+        if names:
+            body = []
+            for stmt in current_module.body:
+                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value in names:
+                    removed.append(stmt)
+                    continue
+                body.append(_drop_from_all(stmt, set(names)))
+            current_module = current_module.with_changes(body=body)
+            edits += len(removed)
+        if current_module is module:
+            return FileOutcome(path, Status.UNCHANGED, reports=tuple(reports), facts=facts)
+        after = render_preserving(data, module, current_module)
         if after is None:
             return FileOutcome(path, Status.SKIPPED, reason="LibCST cannot reproduce this file byte for byte around the edit")
-        comments = tuple(c for n in removed for c in _comments_of(module.code_for_node(n)))
+        dropped += [c for n in removed for c in _comments_of(current_module.code_for_node(n))]
+        extra: tuple[Any, ...] = (rewritten,) if rewritten else ()
         return FileOutcome(
             path,
             Status.CHANGED,
             before=data,
             after=after,
-            edits=len(removed),
-            facts=(*facts, _Dropped(comments)),
+            edits=edits,
+            reports=tuple(reports),
+            facts=(*facts, _Dropped(tuple(dropped)), *extra),
         )
 
     def verify_policy(self, ctx: RunContext, outcome: FileOutcome) -> VerifyPolicy:
-        """Exactly the removed definitions (and their ``__all__`` entries) may go; nothing else changes."""
+        """Exactly the removed definitions (and their ``__all__`` entries) may go and the declared reader
+        calls become their plain reads; nothing else changes (imports: see ``check_output``)."""
         names = tuple(ctx.payload.def_removals.get(outcome.path, ())) if ctx.payload.mode == "apply" else ()
         dropped = next((f.comments for f in outcome.facts if isinstance(f, _Dropped)), ())
-        return VerifyPolicy(expr_kinds=(), ignore_imports=False, expect=expect_removed(names), dropped_comments=dropped)
+        rw = next((f for f in outcome.facts if isinstance(f, _Rewritten)), None)
+        if rw is None:
+            return VerifyPolicy(expr_kinds=(), ignore_imports=False, expect=expect_removed(names), dropped_comments=dropped)
+        from .compatreads import expect_replaced
+
+        cut, calls = expect_removed(names), expect_replaced(rw.replacements)
+        return VerifyPolicy(expr_kinds=(), ignore_imports=True, expect=lambda tree: cut(calls(tree)), dropped_comments=dropped)
 
     def check_output(self, ctx: RunContext, outcome: FileOutcome) -> list[str]:
         tree = ast.parse(outcome.after or b"")
         left = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-        return [f"{name} is still defined" for name in ctx.payload.def_removals.get(outcome.path, ()) if name in left]
+        problems = [f"{name} is still defined" for name in ctx.payload.def_removals.get(outcome.path, ()) if name in left]
+        rw = next((f for f in outcome.facts if isinstance(f, _Rewritten)), None)
+        if rw is not None and outcome.before is not None:
+            from .compatreads import import_problems
+
+            # Imports are outside the tree comparison: only the reader's may go, only `import os` may come.
+            problems += import_problems(outcome.before, outcome.after or b"", rw.removed_imports, rw.added_os)
+        return problems
 
     # -- deletions and the record --------------------------------------------------------------------
     def generate(self, ctx: RunContext) -> list[FileOutcome]:
@@ -541,7 +638,7 @@ class PhaseE(Phase):
                 out.append(FileOutcome(rel, Status.CHANGED, before=full.read_bytes(), after=None, delete=True, edits=1,
                                        facts=tuple(p.ref_facts.get(rel, ()))))
         for path, facts in sorted(p.ref_facts.items()):
-            if path not in p.deleted and path not in p.def_removals:
+            if path not in p.deleted and path not in p.def_removals and path not in p.compat_edits:
                 out.append(FileOutcome(path, Status.UNCHANGED, facts=facts))
         return out
 
@@ -550,10 +647,13 @@ class PhaseE(Phase):
         # The plan's counters describe the reference scan (the main pass only reads the files it edits).
         plan.files_scanned = max(plan.files_scanned, p.scanned)
         plan.files_parsed = max(plan.files_parsed, p.parsed)
-        refused = {o.path for o in plan.outcomes if o.status in (Status.SKIPPED, Status.FAILED) and o.path in p.def_removals}
+        planned = set(p.def_removals) | set(p.compat_edits)
+        refused = {o.path for o in plan.outcomes if o.status in (Status.SKIPPED, Status.FAILED) and o.path in planned}
         reports = list(p.reports)
         for path in sorted(refused):
-            reports.append(Report(path, 1, "E117", "the definitions planned for removal in this file were not removed (see E001/E002)", Severity.WARNING))
+            what = " and ".join(w for w, on in (("the definitions planned for removal", path in p.def_removals),
+                                                ("the compat-reader calls planned for rewriting", path in p.compat_edits)) if on)
+            reports.append(Report(path, 1, "E117", f"{what} in this file were not changed (see E001/E002)", Severity.WARNING))
         return reports
 
 
@@ -564,6 +664,7 @@ def scan_file(ctx: RunContext, path: str, data: bytes) -> FileOutcome:
     """Every reference to a candidate in one file, as CleanupRef + RefFact facts."""
     p: ScanPayload = ctx.payload
     hits: list[tuple[int, str, str, str]] = []
+    reads: list[CompatRead] = []
     if path.endswith(".py"):
         try:
             tree = ast.parse(data)
@@ -577,6 +678,7 @@ def scan_file(ctx: RunContext, path: str, data: bytes) -> FileOutcome:
             hits = [(line, "text", text, key) for line, _, text, key in hits]
         else:
             hits = _c_hits(ctx, path, data, module, package) + scan_python_ast(tree, module=module, package=package, cands=p.cands)
+            reads = _compat_reads(ctx, path, data, package)
     else:
         if path == p.spec_rel and not p.spec_is_pyproject:
             return FileOutcome(path, Status.UNCHANGED)  # the standalone spec names everything on purpose
@@ -602,10 +704,36 @@ def scan_file(ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         facts.append(CleanupRef(path, line, kind, text, key, blocking))
         if not _within(cmap[key], path, line):  # a module naming itself is not a reference left
             facts.append(RefFact(path, line, kind, text, False))
+    for r in reads:
+        facts += [r, RefFact(path, r.line, "compat-read", r.canonical or r.text, False)]
     return FileOutcome(path, Status.UNCHANGED, facts=tuple(facts))
 
 
+def _compat_reads(ctx: RunContext, path: str, data: bytes, package: str | None) -> list[CompatRead]:
+    """The compat-reader calls in one file; a call outside phase B's files is reported, never rewritten."""
+    p: ScanPayload = ctx.payload
+    if not p.fallbacks or not re.search(_scan_prefilter((), p.readers), data):
+        return []
+    by_key = {f.canonical: f for f in p.fallbacks}
+    reads = scan_calls(data, path, readers=p.readers, fallbacks=by_key, package=package)
+    out = []
+    for r in reads:
+        fb = by_key.get(r.canonical or "")
+        if r.problem is None and fb is not None and not _in_b_scope(ctx.spec, fb, path):
+            r = replace(r, problem="the file is outside the Python files phase B rewrites for this key (its globs, or the spec's exclude)")
+        out.append(r)
+    return out
+
+
+def _in_b_scope(spec: Spec, fb: Fallback, path: str) -> bool:
+    from .configkeys.model import file_glob
+
+    return any(file_glob(g).match(path) for g in fb.globs) and not matches_any(path, spec.exclude)
+
+
 def _within(c: Candidate, path: str, line: int) -> bool:
+    if c.is_config:
+        return False  # nothing is deleted: no reference is inside it
     if c.is_module:
         return path in c.files
     return c.path == path and c.span is not None and c.span[0] <= line <= c.span[1]
@@ -660,7 +788,23 @@ def _where(c: Candidate) -> tuple[str, int]:
     return c.path or "?", 1
 
 
-def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Options) -> ApplyPayload:
+def _config_candidates(sp: ScanPayload, reads: Sequence[CompatRead], b_applied: bool) -> list[Candidate]:
+    """One candidate per ``[[config]]`` key with reader calls left (or, after B with the reader on: "already gone")."""
+    out = []
+    for fb in sp.fallbacks:
+        mine = sorted((r for r in reads if r.canonical == fb.canonical), key=lambda r: (r.path, r.line))
+        if not mine and not (fb.compat_reader and b_applied):
+            continue  # no call, and none expected: nothing to say
+        files = tuple(sorted({r.path for r in mine if r.problem is None}))
+        first = mine[0] if mine else None
+        out.append(Candidate(
+            f"config:{fb.canonical}", "", fb.canonical, "config", fb.remove_in,
+            path=first.path if first else None, files=files, span=(first.line, first.line) if first else None,
+        ))
+    return out
+
+
+def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef | CompatRead], options: Options) -> ApplyPayload:
     from packaging.version import Version
 
     from migrate.state import APPLIED, State
@@ -669,12 +813,16 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
     anchor = _spec_anchor(spec)
     force = bool(options.extra.get(FORCE_KEY))
     section = cleanup_section(spec)
+    reads = [r for r in refs if isinstance(r, CompatRead)]
+    refs = [r for r in refs if isinstance(r, CleanupRef)]
 
     state = State(spec.root)
     ledger = state.read_ledger() if state.dir.exists() else {}
     missing = [n for n in PhaseE.needs if n not in ledger or ledger[n].status != APPLIED]
     if missing:
         reports.append(Report(anchor, 1, "E103", f"precondition: phase(s) {', '.join(missing)} not applied; `apply E` refuses until they are", Severity.WARNING))
+    b_applied = "B" in ledger and ledger["B"].status == APPLIED
+    cands: tuple[Candidate, ...] = (*sp.cands, *_config_candidates(sp, reads, b_applied))
 
     for t in section.keep:
         reports.append(Report(anchor, 1, "E116", f"{t} is kept by cleanup.keep: not a candidate", Severity.INFO))
@@ -686,16 +834,24 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
     by_cand: dict[str, list[CleanupRef]] = {}
     for r in refs:
         by_cand.setdefault(r.candidate, []).append(r)
+    reads_of: dict[str, list[CompatRead]] = {}
+    for r in reads:
+        if r.canonical is None:
+            # Not known to be a spec'd key: reported once, never rewritten.
+            reports.append(Report(r.path, r.line, "E111", f"compat-reader call {r.text} not rewritten: {r.problem}; rewrite it by hand", Severity.WARNING))
+        else:
+            reads_of.setdefault(f"config:{r.canonical}", []).append(r)
 
     pre_ok: dict[str, bool] = {}
     notes: dict[str, list[Report]] = {}
-    for c in sp.cands:
+    for c in cands:
         path, line = _where(c)
         mine: list[Report] = []
         ok = True
         if not c.exists and c.problem is None:
             left = [r for r in by_cand.get(c.key, []) if r.blocking]
-            mine.append(Report(anchor, 1, "E110", f"{c.key} is already gone ({'no such module' if c.is_module else 'no such definition'})", Severity.INFO))
+            what = "no such module" if c.is_module else ("no reader call of it is left" if c.is_config else "no such definition")
+            mine.append(Report(anchor, 1, "E110", f"{c.label} is already gone ({what})", Severity.INFO))
             for r in left:
                 mine.append(Report(r.path, r.line, "E113", f"{r.kind} reference to {c.key}, which no longer exists: {r.text!r} fails at runtime", Severity.WARNING))
             notes[c.key] = mine
@@ -704,29 +860,44 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
         if c.problem:
             mine.append(Report(path if c.path else anchor, line, "E109", f"{c.key} cannot be removed: {c.problem}", Severity.WARNING))
             ok = False
+        if c.is_config:
+            for r in reads_of.get(c.key, []):
+                if r.problem:
+                    mine.append(Report(r.path, r.line, "E111", f"compat-reader call {r.text} not rewritten: {r.problem}; rewrite it by hand", Severity.WARNING))
+            if not b_applied:
+                mine.append(Report(path, line, "E112", f"precondition: phase B is not applied; {c.label} stays until it is "
+                                   "(phase B renames the key in every environment file the repository holds)", Severity.WARNING))
+                ok = False
+            if not c.files:
+                ok = False  # every call left is one E111 names
         rin = c.remove_in
         if rin:
             if version is None:
                 sev = Severity.INFO if force else Severity.WARNING
-                msg = f"version policy: {c.key} is removed in {rin} but the project's version is unknown ({version_src})"
+                msg = f"version policy: {c.label} is removed in {rin} but the project's version is unknown ({version_src})"
                 mine.append(Report(path, line, "E107", msg + ("; --force given" if force else "; pass --force to remove anyway"), sev))
                 ok = ok and force
             elif Version(version) < Version(rin):
                 if force:
-                    mine.append(Report(path, line, "E106", f"version policy overridden by --force: {c.key} is removed in {rin}, the project is at {version}", Severity.INFO))
+                    mine.append(Report(path, line, "E106", f"version policy overridden by --force: {c.label} is removed in {rin}, the project is at {version}", Severity.INFO))
                 else:
-                    mine.append(Report(path, line, "E105", f"version policy: {c.key} is removed in {rin}; the project is at {version} ({version_src}); raise the version or pass --force", Severity.WARNING))
+                    mine.append(Report(path, line, "E105", f"version policy: {c.label} is removed in {rin}; the project is at {version} ({version_src}); raise the version or pass --force", Severity.WARNING))
                     ok = False
-        for h in hits:
-            if refers_to(h.legacy, c) or (c.is_module and h.shim == c.module):
-                hpath, hline = _hit_anchor(spec, h, path, line)
-                mine.append(Report(hpath, hline, "E104", f"shim telemetry ({Path(h.source).name}): {h.legacy} was used {h.count} time(s) from {h.file}:{h.line}; {c.key} is still in use at runtime", Severity.WARNING))
-                ok = False
+        if c.is_config:
+            if usage_files:
+                mine.append(Report(path, line, "E114", f"shim telemetry does not record compat-reader fallbacks: the {len(usage_files)} telemetry file(s) "
+                                   f"say nothing about {c.name}; the deployments' logs do (LegacyConfigWarning)", Severity.INFO))
+        else:
+            for h in hits:
+                if refers_to(h.legacy, c) or (c.is_module and h.shim == c.module):
+                    hpath, hline = _hit_anchor(spec, h, path, line)
+                    mine.append(Report(hpath, hline, "E104", f"shim telemetry ({Path(h.source).name}): {h.legacy} was used {h.count} time(s) from {h.file}:{h.line}; {c.key} is still in use at runtime", Severity.WARNING))
+                    ok = False
         notes[c.key] = mine
         pre_ok[c.key] = ok
 
-    removing = {c.key for c in sp.cands if pre_ok.get(c.key)}
-    cmap = {c.key: c for c in sp.cands}
+    removing = {c.key for c in cands if pre_ok.get(c.key)}
+    cmap = {c.key: c for c in cands}
 
     def inside(r: CleanupRef, keys: set[str]) -> bool:
         return any(_within(cmap[k], r.path, r.line) for k in keys)
@@ -743,7 +914,7 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
             break
         removing -= blocked
     # Candidates blocked by their preconditions still list their references (what else to fix).
-    for c in sp.cands:
+    for c in cands:
         if c.key not in removing and c.key not in blockers and c.exists:
             live = [r for r in by_cand.get(c.key, []) if r.blocking and not inside(r, removing | {c.key})]
             if live:
@@ -751,8 +922,9 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
 
     decisions = []
     def_removals: dict[str, list[str]] = {}
+    compat_edits: dict[str, list[str]] = {}
     deleted: set[str] = set()
-    for c in sp.cands:
+    for c in cands:
         path, line = _where(c)
         mine = list(notes.get(c.key, []))
         live = blockers.get(c.key, [])
@@ -763,7 +935,16 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
             shown = ", ".join(anchors[:5]) + (f", +{len(anchors) - 5} more" if len(anchors) > 5 else "")
             mine.append(Report(path, line, "E102", f"{c.key} not removed: {len(anchors)} reference(s) left: {shown}", Severity.WARNING, related=tuple(anchors[:20])))
         remove = c.key in removing
-        if remove:
+        if remove and c.is_config:
+            calls = [r for r in reads_of.get(c.key, []) if r.problem is None]
+            pre = "phase B applied"
+            if c.remove_in:
+                pre += f", version {version} >= remove-in {c.remove_in}" if version and Version(version) >= Version(c.remove_in) else ", version policy forced"
+            mine.append(Report(path, line, "E100", f"{c.label} goes: {len(calls)} reader call(s) in {len(c.files)} file(s) become plain reads of {c.name}: {pre}",
+                               Severity.INFO, related=tuple(f"{r.path}:{r.line}" for r in calls[:20])))
+            for f in c.files:
+                compat_edits.setdefault(f, []).append(c.name or "")
+        elif remove:
             what = f"deletes {len(c.files)} file(s) of {c.key}" if c.is_module else f"removes {c.name} (lines {c.span[0]}-{c.span[1]}) from {c.path}"  # type: ignore[index]
             pre = "no reference left"
             if not missing:
@@ -788,6 +969,9 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
         ref_facts.setdefault(r.path, []).append(r)
         if not inside(r, {r.candidate}):
             ref_facts[r.path].append(RefFact(r.path, r.line, r.kind, r.text, False))
+    for cr in reads:
+        going = cr.problem is None and f"config:{cr.canonical}" in removing
+        ref_facts.setdefault(cr.path, []).append(RefFact(cr.path, cr.line, "compat-read", cr.canonical or cr.text, going))
     return ApplyPayload(
         tuple(decisions),
         tuple(refs),
@@ -795,6 +979,9 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef], options: Opt
         frozenset(deleted),
         tuple(reports),
         {k: tuple(v) for k, v in ref_facts.items()},
+        {k: tuple(v) for k, v in compat_edits.items()},
+        sp.fallbacks,
+        sp.readers,
     )
 
 

@@ -48,10 +48,10 @@ _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 class Candidate:
     """Something phase E may remove, and everything needed to decide."""
 
-    key: str  # "pkg.mod" (a module or package) or "pkg.mod:name" (a top-level definition)
+    key: str  # "pkg.mod" (a module or package), "pkg.mod:name" (a top-level definition), "config:KEY"
     module: str
     name: str | None = None
-    origin: str = "move"  # move | cleanup | factory
+    origin: str = "move"  # move | cleanup | factory | config (phase B's compat-reader fallback of KEY)
     remove_in: str | None = None
     path: str | None = None  # the module's file (repo-relative) when it exists
     files: tuple[str, ...] = ()  # what a module removal deletes (a package: every file under it)
@@ -63,12 +63,22 @@ class Candidate:
         return self.name is None
 
     @property
+    def is_config(self) -> bool:
+        """The compat-reader fallback of a config key: its reader calls are rewritten, nothing is deleted."""
+        return self.origin == "config"
+
+    @property
+    def label(self) -> str:
+        """How reports name it."""
+        return f"the compat-reader fallback of {self.name}" if self.is_config else self.key
+
+    @property
     def leaf(self) -> str:
         return self.name or self.module.rpartition(".")[2]
 
     @property
     def exists(self) -> bool:
-        return bool(self.files) if self.is_module else self.span is not None
+        return bool(self.files) if self.is_module else self.span is not None  # config: a reader call is left
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ Phase B (``compat-reader = true``) rewrites Python reads of a legacy key to::
 so the code can move to the canonical key before every deployment does.  An
 environment that still sets only a legacy key keeps working, and each read
 that had to fall back says so with a :class:`LegacyConfigWarning`.  Once
-every environment sets the canonical key, replace these calls with plain
-reads by hand (phase E does not rewrite them yet).
+every environment sets the canonical key, phase E turns these calls back into
+plain reads (``os.environ.get(NEW)``, ``os.environ.get(NEW, default)``,
+``os.environ[NEW]``) and drops this import; that mapping relies on the rules
+below.  This module is part of the ssot-migrate runtime: phase E never
+deletes it.  The fallbacks are not counted in shim telemetry (only warned).
 
 Rules:
 

@@ -40,6 +40,8 @@ class ConfigEntry:
     #: (kind, globs); ``python`` is None until resolved against the spec's include.
     files: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
     index: int = 0
+    #: When phase E may drop the compat reader's fallback (else ``cleanup.remove-in``).
+    remove_in: str | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -70,7 +72,7 @@ class ConfigEntry:
     def resolved(self, include: tuple[str, ...]) -> "ConfigEntry":
         """This entry with the python globs defaulted to the spec's include."""
         files = tuple((k, include if (k == "python" and g is None) else g) for k, g in self.files)
-        return ConfigEntry(self.canonical, self.legacy, self.compat_reader, files, self.index)
+        return ConfigEntry(self.canonical, self.legacy, self.compat_reader, files, self.index, self.remove_in)
 
 
 @lru_cache(maxsize=256)
@@ -105,8 +107,8 @@ def parse_section(raw: Any, where: str, errors: list[str]) -> tuple[ConfigEntry,
             errors.append(f"{at}: expected a table with 'canonical' and 'legacy'")
             continue
         for key in entry:
-            if key not in {"canonical", "legacy", "compat-reader", "files"}:
-                errors.append(f"{at}.{key}: unknown key (known: canonical, legacy, compat-reader, files)")
+            if key not in {"canonical", "legacy", "compat-reader", "remove-in", "files"}:
+                errors.append(f"{at}.{key}: unknown key (known: canonical, legacy, compat-reader, remove-in, files)")
         ok = True
         canonical = entry.get("canonical")
         if not isinstance(canonical, str) or not KEY_RE.match(canonical):
@@ -134,6 +136,7 @@ def parse_section(raw: Any, where: str, errors: list[str]) -> tuple[ConfigEntry,
             reader = compat
         else:
             errors.append(f"{at}.compat-reader: expected true/false or \"pkg.module:function\"")
+        remove_in = _parse_remove_in(entry.get("remove-in"), f"{at}.remove-in", errors)
         files = _parse_files(entry.get("files", {}), f"{at}.files", errors)
         if not ok:
             continue
@@ -144,8 +147,24 @@ def parse_section(raw: Any, where: str, errors: list[str]) -> tuple[ConfigEntry,
             else:
                 owner[name] = i
         if ok:
-            entries.append(ConfigEntry(canonical, tuple(legacy), reader, files, i))
+            entries.append(ConfigEntry(canonical, tuple(legacy), reader, files, i, remove_in))
     return tuple(entries)
+
+
+def _parse_remove_in(raw: Any, at: str, errors: list[str]) -> str | None:
+    if raw is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    if not isinstance(raw, str):
+        errors.append(f"{at}: expected a version string such as \"2.0\"")
+        return None
+    try:
+        Version(raw)
+    except InvalidVersion:
+        errors.append(f"{at}: {raw!r} is not a PEP 440 version")
+        return None
+    return raw
 
 
 def _parse_files(raw: Any, at: str, errors: list[str]) -> tuple[tuple[str, tuple[str, ...] | None], ...]:

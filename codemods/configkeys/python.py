@@ -11,7 +11,8 @@ renamed.  On top of that:
   (B201; B203 when the legacy key came first and so used to win);
 * with ``compat-reader``, reads of a legacy key become
   ``read_env(NEW, *LEGACY, default=...)`` (B202) so deployments that still
-  set only the old key keep working, with a LegacyConfigWarning;
+  set only the old key keep working, with a LegacyConfigWarning (phase E
+  later turns them back into plain reads of NEW);
 * a string that merely contains the key (a message, a regex, an f-string),
   an identifier spelled like the key, comments and docstrings are reported,
   not edited (comments and docstrings are rewritten with ``--include-docs``).

@@ -450,3 +450,324 @@ def test_spec_errors(tmp_path: Path) -> None:
 def test_plan_counts_the_reference_scan(tmp_path: Path) -> None:
     plan = plan_e(tmp_path, {"app/a.py": "x = 1\n", "app/b.py": "import pkg.manager\n"})
     assert plan.files_scanned >= 6 and 1 <= plan.files_parsed < plan.files_scanned
+
+
+# ---------------------------------------------------------------------------
+# Phase B's compat-reader fallback: read_env(NEW, OLD, ...) back to a plain read
+# ---------------------------------------------------------------------------
+
+CSPEC = """\
+source-roots = ["."]
+version = "2.0"
+
+[[config]]
+canonical = "NEW"
+legacy = ["OLD", "OLDER"]
+compat-reader = true
+"""
+
+SETTINGS = "app/settings.py"
+
+
+def _b_applied(root: Path) -> None:
+    from migrate.state import APPLIED, LedgerEntry, State
+
+    State(root).set_entry(LedgerEntry("B", APPLIED, "test", "test", 0.0, 1, 1), "test")
+
+
+def compat(tmp_path: Path, before: str | bytes, *, spec: str = CSPEC, options: Options = Options(), b_applied: bool = True,
+           path: str = SETTINGS, files: dict | None = None) -> tuple[Plan, bytes | None]:
+    """Plan E on one file; return the plan and the file's new bytes (None: unchanged), after checking idempotence."""
+    if b_applied:
+        _b_applied(tmp_path)
+    data = before if isinstance(before, bytes) else before.encode()
+    plan = run_phase(tmp_path, "E", spec=spec, files={**(files or {}), path: data}, options=options)
+    assert not plan.failed, [(o.path, o.reason) for o in plan.failed]
+    (o,) = [o for o in plan.outcomes if o.path == path] or [None]
+    after = o.after if o is not None and o.status is Status.CHANGED else None
+    if after is not None:
+        assert o.before == data
+        (tmp_path / path).write_bytes(after)
+        again = run_phase(tmp_path, "E", spec=spec, options=options)
+        assert path not in {x.path for x in again.changes}, "second run changed the file again"
+    return plan, after
+
+
+def reports_of(plan: Plan, code: str) -> list[tuple[str, int, str]]:
+    return [(r.path, r.line, r.message) for r in plan.all_reports() if r.code == code]
+
+
+HEAD = "import os\nfrom shims.config import read_env\n\n"
+
+CALL_FORMS = [
+    ("plain", 'A = read_env("NEW", "OLD")\n', 'A = os.environ.get("NEW")\n'),
+    ("two-legacy-keys", 'A = read_env("NEW", "OLD", "OLDER")\n', 'A = os.environ.get("NEW")\n'),
+    ("default", 'A = read_env("NEW", "OLD", default="ws://d")\n', 'A = os.environ.get("NEW", "ws://d")\n'),
+    ("default-expression", "A = read_env('NEW', 'OLD', default=DEFAULTS['url'])\n", "A = os.environ.get('NEW', DEFAULTS['url'])\n"),
+    ("default-none", 'A = read_env("NEW", "OLD", default=None)\n', 'A = os.environ.get("NEW")\n'),
+    ("required", 'A = read_env("NEW", "OLD", required=True)\n', 'A = os.environ["NEW"]\n'),
+    ("required-false", 'A = read_env("NEW", "OLD", required=False, default="d")\n', 'A = os.environ.get("NEW", "d")\n'),
+    ("required-with-constant-default", 'A = read_env("NEW", "OLD", default="d", required=True)\n', 'A = os.environ["NEW"]\n'),
+    ("environ", 'A = read_env("NEW", "OLD", environ=env)\n', 'A = env.get("NEW")\n'),
+    ("environ-default", 'A = read_env("NEW", "OLD", default="d", environ=self.env)\n', 'A = self.env.get("NEW", "d")\n'),
+    ("environ-required", 'A = read_env("NEW", "OLD", environ=env, required=True)\n', 'A = env["NEW"]\n'),
+    ("environ-expression", 'A = read_env("NEW", "OLD", environ=a or b)\n', 'A = (a or b).get("NEW")\n'),
+    ("environ-none", 'A = read_env("NEW", "OLD", environ=None)\n', 'A = os.environ.get("NEW")\n'),
+    ("canonical-keyword", 'A = read_env(canonical="NEW")\n', 'A = os.environ.get("NEW")\n'),
+    ("in-an-expression", 'A = (read_env("NEW", "OLD") or DEFAULT).rstrip("/")\n', 'A = (os.environ.get("NEW") or DEFAULT).rstrip("/")\n'),
+    ("parenthesised", 'A = (read_env("NEW", "OLD"))\n', 'A = (os.environ.get("NEW"))\n'),
+    ("multi-line", 'A = read_env(\n    "NEW",\n    "OLD",\n    default="d",\n)\n', 'A = os.environ.get("NEW", "d")\n'),
+    ("in-a-function", 'def url():\n    return read_env("NEW", "OLD")\n', 'def url():\n    return os.environ.get("NEW")\n'),
+]
+
+
+@pytest.mark.parametrize("before, after", [pytest.param(b, a, id=i) for i, b, a in CALL_FORMS])
+def test_compat_reader_call_becomes_a_plain_read(tmp_path: Path, before: str, after: str) -> None:
+    plan, got = compat(tmp_path, HEAD + before)
+    assert got == ("import os\n\n" + after).encode()
+    (e100,) = reports_of(plan, "E100")
+    line = 4 + before[: before.index("read_env")].count("\n")
+    assert e100[:2] == (SETTINGS, line) and "the compat-reader fallback of NEW goes: 1 reader call(s) in 1 file(s)" in e100[2]
+    assert "phase B applied" in e100[2] and "E111" not in codes(plan)
+    # The plan counts the call as a legacy reference it rewrites.
+    assert [(f.kind, f.target, f.rewritten) for o in plan.outcomes for f in o.facts if isinstance(f, RefFact)] == [("compat-read", "NEW", True)]
+
+
+IMPORT_FORMS = [
+    ("from-import", 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("aliased", 'import os\nfrom shims.config import read_env as env\n\nA = env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("module-alias", 'import os\nimport shims.config as c\n\nA = c.read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("module", 'import os\nimport shims.config\n\nA = shims.config.read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("from-package", 'import os\nfrom shims import config\n\nA = config.read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("one-name-of-several", 'import os\nfrom shims.config import LegacyConfigWarning, read_env  # compat\n\nA = read_env("NEW", "OLD")\nW = LegacyConfigWarning\n',
+     'import os\nfrom shims.config import LegacyConfigWarning  # compat\n\nA = os.environ.get("NEW")\nW = LegacyConfigWarning\n'),
+    ("semicolons", 'import os; from shims.config import read_env\nA = read_env("NEW", "OLD")\n', 'import os\nA = os.environ.get("NEW")\n'),
+    ("comment-line-above", 'import os\n# the compat reader, until 2.0\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n',
+     'import os\n# the compat reader, until 2.0\n\nA = os.environ.get("NEW")\n'),
+]
+
+
+@pytest.mark.parametrize("before, after", [pytest.param(b, a, id=i) for i, b, a in IMPORT_FORMS])
+def test_compat_reader_import_forms_and_the_import_goes(tmp_path: Path, before: str, after: str) -> None:
+    _, got = compat(tmp_path, before)
+    assert got == after.encode()
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        pytest.param('import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\nB = read_env("ELSE", "X")\n',
+                     'import os\nfrom shims.config import read_env\n\nA = os.environ.get("NEW")\nB = read_env("ELSE", "X")\n', id="another-key-still-read"),
+        pytest.param('import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\nREADER = read_env\n',
+                     'import os\nfrom shims.config import read_env\n\nA = os.environ.get("NEW")\nREADER = read_env\n', id="used-as-a-value"),
+        pytest.param('import os\nfrom shims.config import read_env\n\n__all__ = ["read_env"]\nA = read_env("NEW", "OLD")\n',
+                     'import os\nfrom shims.config import read_env\n\n__all__ = ["read_env"]\nA = os.environ.get("NEW")\n', id="re-exported"),
+        pytest.param('import os\nimport shims.config as c\n\nA = c.read_env("NEW", "OLD")\nW = c.LegacyConfigWarning\n',
+                     'import os\nimport shims.config as c\n\nA = os.environ.get("NEW")\nW = c.LegacyConfigWarning\n', id="module-used-otherwise"),
+    ],
+)
+def test_compat_reader_import_stays_while_used(tmp_path: Path, before: str, after: str) -> None:
+    _, got = compat(tmp_path, before)
+    assert got == after.encode()
+
+
+OS_FORMS = [
+    ("already-imported", 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    ("os-path", 'import os.path\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n', 'import os.path\n\nA = os.environ.get("NEW")\n'),
+    ("from-os-import-environ", 'from os import environ\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", required=True)\n',
+     'from os import environ\n\nA = environ["NEW"]\n'),
+    ("local-import-os", 'from shims.config import read_env\n\n\ndef f():\n    import os\n    return read_env("NEW", "OLD")\n',
+     '\n\ndef f():\n    import os\n    return os.environ.get("NEW")\n'),
+    ("added-in-order", '"""Settings."""\nfrom __future__ import annotations\n\nimport json\nimport sys\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n',
+     '"""Settings."""\nfrom __future__ import annotations\n\nimport json\nimport os\nimport sys\n\nA = os.environ.get("NEW")\n'),
+    ("added-first", '"""Settings."""\n\n# stdlib\nimport sys\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n',
+     '"""Settings."""\n\nimport os\n# stdlib\nimport sys\n\nA = os.environ.get("NEW")\n'),
+    ("added-after-plain-imports", 'import json\nfrom os import getenv\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD") or getenv("X")\n',
+     'import json\nimport os\nfrom os import getenv\n\nA = os.environ.get("NEW") or getenv("X")\n'),
+    ("added-after-the-docstring", '"""Settings."""\nimport shims.config as c\n\nA = c.read_env("NEW", "OLD")\n',
+     '"""Settings."""\n\nimport os\n\nA = os.environ.get("NEW")\n'),
+    ("replaces-the-only-import", 'from shims.config import read_env\n\nA = read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+]
+
+
+@pytest.mark.parametrize("before, after", [pytest.param(b, a, id=i) for i, b, a in OS_FORMS])
+def test_compat_reader_rewrite_reaches_os_environ(tmp_path: Path, before: str, after: str) -> None:
+    _, got = compat(tmp_path, before)
+    assert got == after.encode()
+    assert got.count(b"import os\n") <= 1
+
+
+UNMAPPABLE = [
+    ("star-args", 'A = read_env("NEW", *keys)\n', "*args/**kwargs"),
+    ("star-star-kwargs", 'A = read_env("NEW", "OLD", **opts)\n', "*args/**kwargs"),
+    ("non-literal-canonical", 'A = read_env(KEY, "OLD")\n', "the canonical key is not a string literal"),
+    ("f-string-canonical", 'A = read_env(f"NEW", "OLD")\n', "the canonical key is not a string literal"),
+    ("non-literal-legacy", 'A = read_env("NEW", OLD_KEY)\n', "a legacy key is not a string literal"),
+    ("legacy-not-in-spec", 'A = read_env("NEW", "SOMETHING_ELSE")\n', "SOMETHING_ELSE, which the spec does not list"),
+    ("required-expression", 'A = read_env("NEW", "OLD", required=strict)\n', "required= is not the literal True or False"),
+    ("required-drops-a-call", 'A = read_env("NEW", "OLD", default=compute(), required=True)\n', "the default would no longer be evaluated"),
+    ("unknown-keyword", 'A = read_env("NEW", "OLD", cast=int)\n', "unknown argument(s) cast"),
+    ("evaluation-order", 'A = read_env("NEW", "OLD", default=make(), environ=load())\n', "in the other order"),
+    ("comment-inside", 'A = read_env(\n    "NEW",  # the new key\n    "OLD",\n)\n', "a comment inside the call would be lost"),
+    ("os-is-something-else", 'os = FakeOS()\nA = read_env("NEW", "OLD")\n', "the name os is bound to something else here"),
+]
+
+
+@pytest.mark.parametrize("source, why", [pytest.param(s, w, id=i) for i, s, w in UNMAPPABLE])
+def test_unmappable_compat_reader_call_is_reported_not_changed(tmp_path: Path, source: str, why: str) -> None:
+    plan, got = compat(tmp_path, "from shims.config import read_env\n\n" + source)
+    assert got is None
+    line = 3 + source[: source.index("read_env")].count("\n")
+    found = reports_of(plan, "E111")
+    assert [(p, n) for p, n, _ in found] == [(SETTINGS, line)] and why in found[0][2], found
+    assert "rewrite it by hand" in found[0][2]
+
+
+def test_unmappable_call_keeps_the_import_and_the_others_go(tmp_path: Path) -> None:
+    src = 'from shims.config import read_env\n\nA = read_env("NEW", "OLD")\nB = read_env("NEW", *more)\n'
+    plan, got = compat(tmp_path, src)
+    assert got == b'import os\nfrom shims.config import read_env\n\nA = os.environ.get("NEW")\nB = read_env("NEW", *more)\n'
+    assert [(p, n) for p, n, _ in reports_of(plan, "E111")] == [(SETTINGS, 4)]
+    facts = sorted((f.line, f.rewritten) for o in plan.outcomes for f in o.facts if isinstance(f, RefFact))
+    assert facts == [(3, True), (4, False)]
+
+
+def test_compat_reader_keys_the_spec_does_not_name_are_left_alone(tmp_path: Path) -> None:
+    plan, got = compat(tmp_path, 'from shims.config import read_env\n\nA = read_env("OTHER", "OLD_OTHER")\n')
+    assert got is None and not reports_of(plan, "E111")
+    # ...and a function merely called read_env is not the reader.
+    plan, got = compat(tmp_path, 'def read_env(*a):\n    return a\n\n\nA = read_env("NEW", "OLD")\n')
+    assert got is None and not reports_of(plan, "E111")
+
+
+def test_custom_compat_reader_from_the_spec(tmp_path: Path) -> None:
+    spec = CSPEC.replace("compat-reader = true", 'compat-reader = "myapp.env:read"')
+    _, got = compat(tmp_path, 'import os\nfrom myapp.env import read\n\nA = read("NEW", "OLD", default="d")\n', spec=spec)
+    assert got == b'import os\n\nA = os.environ.get("NEW", "d")\n'
+
+
+def test_compat_reader_calls_outside_phase_b_files_are_reported(tmp_path: Path) -> None:
+    spec = CSPEC.replace('version = "2.0"', 'version = "2.0"\nexclude = ["scripts/**"]')
+    plan, got = compat(tmp_path, 'from shims.config import read_env\nA = read_env("NEW", "OLD")\n', spec=spec, path="scripts/tool.py")
+    assert got is None
+    ((path, line, msg),) = reports_of(plan, "E111")
+    assert (path, line) == ("scripts/tool.py", 2) and "outside the Python files phase B rewrites" in msg
+
+
+def test_compat_reader_bytes_outside_the_edit_are_kept(tmp_path: Path) -> None:
+    before = '\ufeff"""Réglages."""\r\nimport os\r\nfrom shims.config import read_env  \r\n\r\nX = "été"; A = read_env("NEW", "OLD", default=X)   \r\n'.encode("utf-8")
+    _, got = compat(tmp_path, before)
+    assert got == '\ufeff"""Réglages."""\r\nimport os\r\n\r\nX = "été"; A = os.environ.get("NEW", X)   \r\n'.encode("utf-8")
+
+
+def test_compat_reader_rewrite_and_definition_cut_in_one_file(tmp_path: Path) -> None:
+    spec = SPEC + CSPEC.split("\n\n", 1)[1]
+    src = textwrap.dedent(BASE[FACTORIES]).replace("from pkg.canon import Manager\n", "from pkg.canon import Manager\nfrom shims.config import read_env\n")
+    src += '\n\nURL = read_env("NEW", "OLD")\n'
+    plan, got = compat(tmp_path, src, spec=spec, path=FACTORIES, files=BASE)
+    assert got == (FACTORIES_AFTER.replace("from pkg.canon import Manager\n", "import os\nfrom pkg.canon import Manager\n") + '\n\nURL = os.environ.get("NEW")\n').encode()
+
+
+# -- preconditions for the fallback --------------------------------------------------------------------
+
+
+def test_compat_reader_fallback_waits_for_phase_b(tmp_path: Path) -> None:
+    src = 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n'
+    plan, got = compat(tmp_path, src, b_applied=False)
+    assert got is None and "E100" not in codes(plan)
+    ((path, line, msg),) = reports_of(plan, "E112")
+    assert (path, line) == (SETTINGS, 4) and "phase B is not applied" in msg
+    # --force overrides the version policy only, not this.
+    plan, got = compat(tmp_path, src, b_applied=False, options=Options(extra={FORCE_KEY: True}))
+    assert got is None and reports_of(plan, "E112")
+
+
+def test_compat_reader_fallback_follows_the_version_policy(tmp_path: Path) -> None:
+    src = 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n'
+    # The entry's own remove-in...
+    spec = CSPEC.replace('version = "2.0"', 'version = "1.9.0"') + 'remove-in = "2.0"\n'
+    plan, got = compat(tmp_path, src, spec=spec)
+    assert got is None
+    ((path, line, msg),) = reports_of(plan, "E105")
+    assert (path, line) == (SETTINGS, 4) and "the compat-reader fallback of NEW is removed in 2.0; the project is at 1.9.0" in msg
+    plan, got = compat(tmp_path, src, spec=spec, options=Options(extra={FORCE_KEY: True}))
+    assert got == b'import os\n\nA = os.environ.get("NEW")\n'
+    assert reports_of(plan, "E106") and "version policy forced" in reports_of(plan, "E100")[0][2]
+    (tmp_path / SETTINGS).write_text(src)
+    # ...else the project-wide cleanup.remove-in, as for cleanup.remove entries.
+    spec = CSPEC.replace('version = "2.0"', 'version = "1.9.0"') + '\n[cleanup]\nremove-in = "2.0"\n'
+    plan, got = compat(tmp_path, src, spec=spec)
+    assert got is None and reports_of(plan, "E105")
+    plan, got = compat(tmp_path, src, spec=spec.replace('version = "1.9.0"', 'version = "2.0.1"'))
+    assert got is not None and "version 2.0.1 >= remove-in 2.0" in reports_of(plan, "E100")[0][2]
+    # An unknown version blocks unless forced.
+    (tmp_path / SETTINGS).write_text(src)
+    plan, got = compat(tmp_path, src, spec=spec.replace('version = "1.9.0"\n', ""))
+    assert got is None and reports_of(plan, "E107")
+
+
+def test_compat_reader_fallback_and_telemetry(tmp_path: Path) -> None:
+    """The shims' telemetry does not record read_env fallbacks: said, and it does not block."""
+    src = 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n'
+    usage = _usage(tmp_path, [{"shim": "other.mod", "legacy": "other.mod", "target": "x", "kind": "module", "file": "a.py", "line": 1, "count": 9}])
+    plan, got = compat(tmp_path, src, options=Options(extra={USAGE_KEY: (usage,)}))
+    assert got is not None
+    ((path, line, msg),) = reports_of(plan, "E114")
+    assert (path, line) == (SETTINGS, 4) and "does not record compat-reader fallbacks" in msg
+
+
+def test_compat_reader_with_no_call_left_is_already_gone(tmp_path: Path) -> None:
+    plan, got = compat(tmp_path, 'import os\n\nA = os.environ.get("NEW")\n')
+    assert got is None
+    assert any("the compat-reader fallback of NEW is already gone" in m for _, _, m in reports_of(plan, "E110"))
+    # An entry without the reader and without calls is not a candidate at all; nor is one before phase B.
+    plan, _ = compat(tmp_path, 'import os\n', spec=CSPEC.replace("compat-reader = true\n", ""))
+    assert not reports_of(plan, "E110")
+    (tmp_path / ".ssot-migrate" / "ledger.json").unlink()
+    plan, _ = compat(tmp_path, 'import os\n', b_applied=False)
+    assert not reports_of(plan, "E110") and not reports_of(plan, "E112")
+
+
+def test_config_remove_in_is_validated(tmp_path: Path) -> None:
+    from migrate.errors import SpecError
+
+    with pytest.raises(SpecError) as exc:
+        compat(tmp_path, "x = 1\n", spec=CSPEC + 'remove-in = "soon"\n')
+    assert "config[0].remove-in: 'soon' is not a PEP 440 version" in exc.value.render()
+
+
+def test_nested_compat_reader_calls(tmp_path: Path) -> None:
+    spec = CSPEC + '\n[[config]]\ncanonical = "B_NEW"\nlegacy = ["B_OLD"]\n'
+    _, got = compat(tmp_path, 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", default=read_env("B_NEW", "B_OLD"))\n', spec=spec)
+    assert got == b'import os\n\nA = os.environ.get("NEW", os.environ.get("B_NEW"))\n'
+
+
+def test_self_verification_checks_the_mapping_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewrite that read another key (a bug) is refused: the expected tree is derived from the call's own arguments."""
+    import libcst as cst
+
+    import codemods.compatreads as cr
+
+    real = cr._replacement
+    monkeypatch.setattr(cr, "_replacement", lambda call, updated: real(call, updated).with_changes(args=[cst.Arg(cst.SimpleString('"OLD"'))]))
+    _b_applied(tmp_path)
+    plan = run_phase(tmp_path, "E", spec=CSPEC, files={SETTINGS: 'import os\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD")\n'})
+    (o,) = [o for o in plan.outcomes if o.path == SETTINGS]
+    assert o.status is Status.FAILED and "self-verification refused" in o.reason
+    assert "E117" in codes(plan) and "E002" in codes(plan)
+
+
+def test_compat_reader_file_libcst_cannot_read_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the analysis cannot read is named (E111), and its other references still count."""
+    import codemods.compatreads as cr
+
+    def broken(*args, **kwargs):
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr(cr, "find_calls", broken)
+    plan, got = compat(tmp_path, 'import pkg.manager\nfrom shims.config import read_env\nA = read_env("NEW", "OLD")\n',
+                       spec=SPEC + CSPEC.split("\n\n", 1)[1], files=BASE)
+    assert got is None
+    ((path, line, msg),) = reports_of(plan, "E111")
+    assert (path, line) == (SETTINGS, 1) and "LibCST cannot analyse the file (too deep)" in msg
+    assert (SETTINGS, 1) in blockers(plan)  # the import of the legacy module still blocks its removal

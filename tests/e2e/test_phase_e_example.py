@@ -185,3 +185,57 @@ def test_phase_e_cuts_a_legacy_factory_and_rollback_restores_it(tmp_path: Path) 
     git(repo, "checkout", "--", "pkg/factories.py")
     ok(repo, "rollback", "E")
     assert snapshot(repo) == before
+
+
+def test_phase_e_removes_the_compat_reader_fallback_phase_b_added(repo: Path) -> None:
+    """B with ``compat-reader = true`` routes the URL read through read_env; E turns it back into a plain read."""
+    spec = repo / "pyproject.toml"
+    text = spec.read_text(encoding="utf-8")
+    entry = 'legacy = ["NEXT_PUBLIC_WEBSOCKET_URL"]\n'
+    assert text.count(entry) == 1
+    spec.write_text(text.replace(entry, entry + "compat-reader = true\n"), encoding="utf-8")
+    commit(repo, "compat reader on")
+    config = repo / "chat_backend" / "config.py"
+    original = config.read_bytes()
+
+    ok(repo, "apply", "B", "--gate", "--prefer", "canonical")
+    commit(repo, "phase B")
+    after_b = config.read_bytes()
+    call = b'read_env("NEXT_PUBLIC_WS_URL", "NEXT_PUBLIC_WEBSOCKET_URL")'
+    assert call in after_b and b"from shims.config import read_env\n" in after_b
+
+    # Before C and D, the fallback's only blockers are E's own preconditions.
+    r = ok(repo, "plan", "E", "--no-diff")
+    assert "E103 precondition: phase(s) C, D not applied" in r.stderr
+    line = after_b[: after_b.index(call)].count(b"\n") + 1
+    policy = f"chat_backend/config.py:{line}: warning: E105 version policy: the compat-reader fallback of NEXT_PUBLIC_WS_URL is removed in 2.0; the project is at 1.9.0"
+    assert policy in r.stderr
+
+    ok(repo, "apply", "C", "--gate")
+    commit(repo, "phase C")
+    ok(repo, "apply", "D", "--gate")
+    commit(repo, "phase D")
+    r = ok(repo, "plan", "E", "--force")
+    assert "--- a/chat_backend/config.py" in r.stdout
+    assert f"-        {call.decode()}" in r.stdout and '+        os.environ.get("NEXT_PUBLIC_WS_URL")' in r.stdout
+    assert "-from shims.config import read_env" in r.stdout
+    r = ok(repo, "plan", "E", "--force", "--no-diff", "-v")
+    assert f"chat_backend/config.py:{line}: info: E100 the compat-reader fallback of NEXT_PUBLIC_WS_URL goes: 1 reader call(s) in 1 file(s)" in r.stderr
+
+    before_e = snapshot(repo)
+    ok(repo, "apply", "E", "--force", "--gate")
+    after_e = config.read_bytes()
+    # Exactly the call and the import changed; every other byte is phase B's output.
+    assert after_e == after_b.replace(call, b'os.environ.get("NEXT_PUBLIC_WS_URL")').replace(b"from shims.config import read_env\n", b"")
+    assert b"read_env" not in after_e and b"shims" not in after_e and after_e.count(b"import os\n") == 1
+    assert after_e != original  # the old key's read is gone for good: that was the point of phase B
+    suite = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/mission_critical"],
+                           cwd=repo, capture_output=True, text=True, timeout=300)
+    assert suite.returncode == 0, suite.stdout[-2000:]
+    for path in GONE:
+        assert not (repo / path).exists()
+    r = ok(repo, "plan", "E", "--no-diff", "-v")
+    assert "0 file(s) to change" in r.stderr and "the compat-reader fallback of NEXT_PUBLIC_WS_URL is already gone" in r.stderr
+
+    ok(repo, "rollback", "E")
+    assert snapshot(repo) == before_e

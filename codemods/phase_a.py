@@ -82,7 +82,7 @@ from .interface import (
 SECTION = "interface"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-_GLOB = re.compile(r"^[A-Za-z0-9_*?\[\]!]+$")
+CLASS_GLOB = re.compile(r"^[A-Za-z0-9_*?\[\]!]+$")  # a class-name glob, as the spec takes it
 
 #: Bases that add nothing a caller uses.
 _NEUTRAL_BASES = {
@@ -168,7 +168,7 @@ def parse_interface_section(raw: Any, where: str, errors: list[str]) -> Interfac
             errors.append(f"{where}.{key}: expected a string or an array of strings")
             return ()
         for v in values:
-            ok = _GLOB.match(v) or (allow_targets and _TARGET.match(v))
+            ok = CLASS_GLOB.match(v) or (allow_targets and _TARGET.match(v))
             if not ok:
                 errors.append(
                     f"{where}.{key}: {v!r} is not a class-name glob such as '*WebSocket*Manager*'"

@@ -279,7 +279,7 @@ def _py_files(spec) -> list[str]:
     return [f for f in discover(spec.root, ("**/*.py",), spec.exclude).files]
 
 
-def _parsed_matching(spec, rx: "re.Pattern[bytes]") -> Iterator[tuple[str, ast.Module]]:
+def parsed_matching(spec, rx: "re.Pattern[bytes]") -> Iterator[tuple[str, ast.Module]]:
     """The spec's Python files whose bytes match ``rx``, parsed; unreadable or unparsable ones are passed over."""
     for rel in _py_files(spec):
         try:
@@ -316,7 +316,7 @@ def find_implementations(spec, index, patterns: Sequence[str]) -> list[ClassSite
         return []
     rx = re.compile(rb"^[ \t]*class[ \t]+(?:" + "|".join(alts).encode() + rb")\b", re.M)
     out: list[ClassSite] = []
-    for rel, tree in _parsed_matching(spec, rx):
+    for rel, tree in parsed_matching(spec, rx):
         mod = index.module_for_path(rel)
         module = mod[0] if mod else rel
         for node in ast.walk(tree):
@@ -366,7 +366,7 @@ def find_import_paths(spec, index) -> list[ImportPath]:
 
     if rx is None:
         return []
-    for rel, tree in _parsed_matching(spec, rx):
+    for rel, tree in parsed_matching(spec, rx):
         mod = index.module_for_path(rel)
         package = (mod[0] if mod[1] else mod[0].rpartition(".")[0]) if mod else ""
         for node in ast.walk(tree):
@@ -393,7 +393,7 @@ def find_import_paths(spec, index) -> list[ImportPath]:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def _show(sites: Sequence[str], n: int = 3) -> str:
+def show_sites(sites: Sequence[str], n: int = 3) -> str:
     return ", ".join(sites[:n]) + (f", +{len(sites) - n} more" if len(sites) > n else "")
 
 
@@ -405,13 +405,13 @@ def render_text(a: AuditResult) -> str:
     legacy = [p for p in a.import_paths if p.role == "legacy"]
     out += ["", f"Import paths used for the single source of truth: {len(a.import_paths)} distinct ({len(legacy)} legacy)"]
     for p in a.import_paths:
-        out.append(f"  {p.path}  [{p.role}]  {len(p.sites)} site(s): {_show(p.sites)}")
+        out.append(f"  {p.path}  [{p.role}]  {len(p.sites)} site(s): {show_sites(p.sites)}")
     out += ["", f"Legacy factory call sites by callable (phase D): {sum(len(v) for v in a.factory_calls.values())}"]
     for k, sites in a.factory_calls.items():
-        out.append(f"  {k}  {len(sites)} site(s): {_show(sites)}")
+        out.append(f"  {k}  {len(sites)} site(s): {show_sites(sites)}")
     out += ["", f"Config keys (phase B): {len(a.config_keys)} legacy key(s), {len(a.config_duplicates)} duplicate(s), {len(a.config_conflicts)} conflict(s)"]
     for k, sites in a.config_keys.items():
-        out.append(f"  {k}  {len(sites)} site(s): {_show(sites)}")
+        out.append(f"  {k}  {len(sites)} site(s): {show_sites(sites)}")
     for r in a.config_conflicts:
         out.append(f"  CONFLICT {r.location()}: {r.code} {r.message}")
     for r in a.config_duplicates:
@@ -421,7 +421,7 @@ def render_text(a: AuditResult) -> str:
         out.append(f"  {r.location()}: {r.code} {r.message}")
     out += ["", f"Shim hits (telemetry): {sum(n for v in a.shim_hits.values() for _, n in v) if a.shim_hits else 'no --usage file given'}"]
     for legacy_path, sites in a.shim_hits.items():
-        out.append(f"  {legacy_path}  {sum(n for _, n in sites)} hit(s) from {len(sites)} site(s): {_show([f'{s} x{n}' for s, n in sites])}")
+        out.append(f"  {legacy_path}  {sum(n for _, n in sites)} hit(s) from {len(sites)} site(s): {show_sites([f'{s} x{n}' for s, n in sites])}")
     out += ["", "Phases:"]
     for p in a.phases:
         state = "applied" if p.applied else "pending"
@@ -483,11 +483,11 @@ def render_markdown(a: AuditResult) -> str:
             "| class | where | role |", "| --- | --- | --- |"]
     out += [f"| `{c.key}` | `{c.path}:{c.line}` | {c.role} |" for c in a.implementations]
     out += ["", f"## Import paths ({len(a.import_paths)} distinct)", "", "| path | role | sites | where |", "| --- | --- | --- | --- |"]
-    out += [f"| `{p.path}` | {p.role} | {len(p.sites)} | {_md(_show(p.sites))} |" for p in a.import_paths]
+    out += [f"| `{p.path}` | {p.role} | {len(p.sites)} | {_md(show_sites(p.sites))} |" for p in a.import_paths]
     out += ["", "## Legacy factory call sites (phase D)", "", "| callable | sites | where |", "| --- | --- | --- |"]
-    out += [f"| `{k}` | {len(v)} | {_md(_show(v))} |" for k, v in a.factory_calls.items()]
+    out += [f"| `{k}` | {len(v)} | {_md(show_sites(v))} |" for k, v in a.factory_calls.items()]
     out += ["", "## Config keys (phase B)", "", "| legacy key | sites | where |", "| --- | --- | --- |"]
-    out += [f"| `{k}` | {len(v)} | {_md(_show(v))} |" for k, v in a.config_keys.items()]
+    out += [f"| `{k}` | {len(v)} | {_md(show_sites(v))} |" for k, v in a.config_keys.items()]
     if a.config_conflicts or a.config_duplicates:
         out += ["", "| kind | where | report |", "| --- | --- | --- |"]
         out += [f"| conflict | `{r.location()}` | {r.code} {_md(r.message)} |" for r in a.config_conflicts]
@@ -498,7 +498,7 @@ def render_markdown(a: AuditResult) -> str:
     out += ["", "## Shim hits (telemetry)", ""]
     if a.shim_hits:
         out += ["| legacy path | hits | sites |", "| --- | --- | --- |"]
-        out += [f"| `{k}` | {sum(n for _, n in v)} | {_md(_show([f'{s} x{n}' for s, n in v]))} |" for k, v in a.shim_hits.items()]
+        out += [f"| `{k}` | {sum(n for _, n in v)} | {_md(show_sites([f'{s} x{n}' for s, n in v]))} |" for k, v in a.shim_hits.items()]
     else:
         out.append("No telemetry file given (`--usage FILE`).")
     out += ["", "## Phases", "", "| phase | state | legacy refs (rewritable) | files to change | warnings | note |", "| --- | --- | --- | --- | --- | --- |"]

@@ -277,6 +277,26 @@ def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> Non
         out.print(f"\nNeeds: phase(s) {', '.join(ph.needs)} applied first.", markup=False)
 
 
+@app.command()
+@_guard
+def init(
+    root: Path = typer.Argument(Path("."), help="The repository to scan (default: the current directory)."),
+    pattern: Optional[list[str]] = typer.Option(None, "--pattern", help="Class-name glob of the implementations, e.g. '*WebSocketManager' (repeatable)."),
+    canonical: Optional[str] = typer.Option(None, "--canonical", help="The path to keep, 'pkg.module:Name' (default: the most imported implementation)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write a standalone spec file (use it with --spec) instead of ROOT/pyproject.toml."),
+    to_stdout: bool = typer.Option(False, "--stdout", help="Print the draft; write nothing."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing [tool.ssot-migrate] section (or --output file)."),
+    jobs: Optional[int] = JobsOpt,
+) -> None:
+    """Draft a spec from the code: implementations, moves, config keys, factories, each with its evidence."""
+    from . import init as init_mod
+
+    result = init_mod.run_init(root, pattern or (), canonical=canonical, output=output, stdout=to_stdout, force=force, jobs=jobs)
+    if result.written is None:
+        sys.stdout.write(result.text)
+    err.print(init_mod.summary(result), markup=False)
+
+
 class AuditFormat(str, enum.Enum):
     text = "text"
     json = "json"
@@ -358,10 +378,15 @@ def demo(
     out.print(demo_mod.summary_table(result))
     if result.phases_missing:
         out.print(f"phases not provided by this version (not run): {', '.join(result.phases_missing)}", markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
     out.print(f"work directory (log, ledger, rollback patches): {result.workdir}", markup=False)
+    out.print(f"full log: {result.log_path}", markup=False)
+    for patch in result.patches:
+        out.print(f"rollback patch: {patch}", markup=False)
     if not result.ok:
         failed = [s.name for s in result.steps if not s.ok]
-        err.print(f"demo FAILED at: {', '.join(failed)}", markup=False)
+        err.print(f"demo FAILED at: {', '.join(failed)} (the steps after it did not run; see the log)", markup=False)
         raise typer.Exit(1)
     out.print("demo finished: every step passed", markup=False)
 

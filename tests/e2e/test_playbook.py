@@ -100,6 +100,30 @@ def test_playbook_sequence(repo: Path) -> None:
     assert offline == before
 
 
+def test_preparing_the_spec(repo: Path) -> None:
+    """Section 0's `init`/`audit` block on the example without its spec: the draft it writes is a spec
+    the next block (`plan C --no-diff`) accepts, and the rest of pyproject.toml keeps its bytes."""
+    (prepare,) = [b for b in BLOCKS if any(c.startswith("ssot-migrate init ") for c in b)][:1]
+    check_spec = [b for b in BLOCKS if b == ["ssot-migrate plan C --no-diff"]][0]
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text[: text.index("[tool.ssot-migrate]")], encoding="utf-8")
+    git(repo, "commit", "-qam", "no spec yet")
+    before = pyproject.read_bytes()
+    for cmd in prepare:
+        r = _run(repo, cmd)
+        assert r.returncode == 0, (cmd, r.stdout[-2000:], r.stderr[-2000:])
+    writer = [c for c in prepare if c.startswith("ssot-migrate init ") and "--stdout" not in c]
+    assert writer and any("--stdout" in c for c in prepare) and any(c.startswith("ssot-migrate audit") for c in prepare)
+    after = pyproject.read_bytes()
+    assert after.startswith(before) and b"[tool.ssot-migrate]" in after[len(before):]
+    for cmd in check_spec:
+        r = _run(repo, cmd)
+        assert r.returncode == 0, (cmd, r.stderr)
+    assert _run(repo, writer[0]).returncode == 2  # the section exists now: refused, nothing written
+    assert pyproject.read_bytes() == after
+
+
 def _ssot_commands(text: str) -> list[list[str]]:
     cmds = []
     for block in shell_blocks(text):

@@ -6,10 +6,16 @@ still set only ``OLD`` keep working (with a LegacyConfigWarning).  Once they
 all set ``NEW``, the fallback is dead weight: phase E rewrites each call to
 the read it stands for::
 
-    read_env("NEW", "OLD")                  -> os.environ.get("NEW")
-    read_env("NEW", "OLD", default=d)       -> os.environ.get("NEW", d)
-    read_env("NEW", "OLD", required=True)   -> os.environ["NEW"]
-    read_env("NEW", "OLD", environ=env)     -> env.get("NEW")
+    read_env("NEW", "OLD")                     -> os.environ.get("NEW")
+    read_env("NEW", "OLD", default=d)          -> os.environ.get("NEW", d)
+    read_env("NEW", "OLD", required=True)      -> os.environ["NEW"]
+    read_env("NEW", "OLD", environ=os.environ) -> os.environ.get("NEW")
+
+``environ=`` is rewritten only when it is ``None`` or ``os.environ`` itself
+(``import os``, ``import os as o``, ``from os import environ``): read_env
+treats ``environ=None`` as ``os.environ``, so ``e.get(...)`` for any other
+expression would raise where ``e`` is None at run time.  Such a call is
+reported instead.
 
 ``import os`` is added when nothing at the call binds ``os`` (``from os
 import environ`` is used when that is what the file has), and the reader's
@@ -150,11 +156,6 @@ def _literal(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value in ("None", "True", "False")
 
 
-def _plain(node: cst.BaseExpression) -> bool:
-    """Evaluating it has no side effect worth ordering (a constant, a name, ``a.b``)."""
-    return _literal(node) or _dotted(node) is not None
-
-
 def _is_none(node: cst.BaseExpression | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
@@ -255,14 +256,30 @@ class _Finder(cst.CSTVisitor):
                 call.default = default
         environ = keywords.get("environ")
         if environ is not None and not _is_none(environ):
-            call.environ = environ
-            order = [a.keyword.value for a in node.args if a.keyword is not None]
-            if call.default is not None and order.index("default") < order.index("environ") and not (_plain(call.default) or _plain(environ)):
-                call.problem = "default= and environ= both have side effects, and a plain read evaluates them in the other order"
+            # read_env treats environ=None as os.environ; `e.get(...)` would raise where e is None at run time.
+            if not self._is_os_environ(node, environ):
+                call.problem = "environ= may be None at run time: read_env would use os.environ"
                 return
+            call.environ = environ
         kept = _comments(call.key) + _comments(call.default) + _comments(call.environ)
         if len(_comments(node.with_changes(lpar=[], rpar=[]))) > len(kept):
             call.problem = "a comment inside the call would be lost"
+
+    def _is_os_environ(self, node: cst.Call, expr: cst.BaseExpression) -> bool:
+        """``expr`` is ``os.environ`` itself: ``X.environ`` where every binding of ``X`` here imports
+        the os module (``import os``, ``import os as X``), or a name every binding of which is
+        ``from os import environ [as name]``.  Anything else may be None (or another mapping)."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return False
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "environ" and isinstance(expr.value, cst.Name) and not expr.value.lpar:
+            local = expr.value.value
+            binds = list(scope[local])
+            return bool(binds) and all(_imports_os(a.node, local) for a in binds)
+        if isinstance(expr, cst.Name):
+            binds = list(scope[expr.value])
+            return bool(binds) and all(_from_os_environ(a.node, expr.value) for a in binds)
+        return False
 
     def _access(self, call: _Call) -> None:
         """How this call reaches ``os.environ``: ``os.environ``, a ``from os import environ``, or a new ``import os``."""
@@ -286,22 +303,26 @@ class _Finder(cst.CSTVisitor):
 
 
 def _imports_os(node: cst.CSTNode, local: str) -> bool:
-    """``import os`` (or ``import os.path``): binds ``os`` to the os module."""
+    """``import os`` (or ``import os.path``) binding ``os``, or ``import os as <local>``: ``local`` is the os module."""
     if not isinstance(node, cst.Import):
         return False
     for alias in node.names:
         name = _dotted(alias.name) or ""
-        if alias.asname is None and (name == "os" or name.startswith("os.")) and local == "os":
+        asname = _asname(alias)
+        if asname is None and (name == "os" or name.startswith("os.")) and local == "os":
+            return True
+        if asname == local and name == "os":
             return True
     return False
 
 
-def _from_os_environ(node: cst.CSTNode) -> bool:
+def _from_os_environ(node: cst.CSTNode, local: str = "environ") -> bool:
+    """``from os import environ`` (or ``... as <local>``) binds ``local``."""
     if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
         return False
     if _dotted(node.module) != "os":
         return False
-    return any(a.name.value == "environ" and (a.asname is None or _asname(a) == "environ") for a in node.names if isinstance(a.name, cst.Name))
+    return any(a.name.value == "environ" and (_asname(a) or "environ") == local for a in node.names if isinstance(a.name, cst.Name))
 
 
 def _asname(alias: cst.ImportAlias) -> str | None:

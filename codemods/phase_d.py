@@ -105,7 +105,10 @@ class DPayload:
     table: FactoryTable
     protected: frozenset[str]
     pattern: bytes
-    run: str  # one run: the caches below never outlive it (files change between phases)
+    # One run: the caches below never outlive it (files change between phases).  It also
+    # keeps `check`'s per-file cache from reusing D's outcomes: they depend on other files
+    # (module summaries, origins), which a key of (context, this file) would not see.
+    run: str
 
 
 # -- facts shipped from workers ---------------------------------------------------

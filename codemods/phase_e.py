@@ -22,7 +22,9 @@ What it does
       or the installed distribution's) has reached the candidate's
       ``remove-in``, unless ``--force``.
 
-    A module is deleted (a package: every file under it); a definition is
+    A module is deleted (a package: every file under it), together with the
+    ``.pyi`` stub beside it when ``shim generate`` wrote it (its marker
+    header; a hand-written stub is reported, E118, and kept); a definition is
     cut out of its module with LibCST, together with its entry in a literal
     ``__all__``.  ``plan E`` shows the deletions and, for anything blocked,
     each blocking reference with file:line.
@@ -45,7 +47,8 @@ Why
 What it never does
     Delete anything with a reference left, edit any other file (beyond the
     reader calls and their imports), touch a module that is not a
-    candidate, delete a package holding non-Python files, or delete
+    candidate, delete a package holding non-Python files (other than the
+    stubs beside its modules), delete a hand-written ``.pyi``, or delete
     ``shims/config.py`` (the reader belongs to the ssot-migrate runtime).
     Rollback restores every deleted or edited byte.
 """
@@ -108,6 +111,10 @@ DEFAULT_CONFIG_FILES = (
 #: ``Options.extra`` keys (set by ``--force`` and ``--usage`` on plan/apply).
 FORCE_KEY = "force_removal"
 USAGE_KEY = "usage_files"
+
+#: ``Plan.options`` key (kept in the journal): the keys whose compat-reader fallback is gone after apply
+#: (rewritten, or already gone), which ``check`` then guards.
+REMOVED_FALLBACKS = "removed_fallbacks"
 
 _TARGET_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 
@@ -244,6 +251,22 @@ def config_fallbacks(spec: Spec) -> tuple[Fallback, ...]:
     return tuple(out)
 
 
+def removed_fallbacks(spec: Spec) -> set[str]:
+    """The keys whose compat-reader fallback an applied phase E removed, from its journal (empty otherwise)."""
+    from migrate.errors import MigrateError
+    from migrate.state import APPLIED, State
+
+    state = State(spec.root)
+    try:
+        entry = state.read_ledger().get("E") if state.dir.exists() else None
+        if entry is None or entry.status != APPLIED:
+            return set()
+        keys = state.read_journal("E").options.get(REMOVED_FALLBACKS, [])
+    except MigrateError:
+        return set()
+    return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+
+
 def _scan_prefilter(cands: Sequence[Candidate], readers: Sequence[str]) -> bytes:
     """The reference scan's prefilter, widened to files that call a compat reader."""
     names = prefilter_names(readers)
@@ -276,12 +299,47 @@ def _module_candidate(spec: Spec, module: str, origin: str, rin: str | None) -> 
     for p in sorted(path.parent.rglob("*")):
         if "__pycache__" in p.parts or not p.is_file():
             continue
+        if p.suffix == ".pyi" and p.with_suffix(".py").is_file():
+            continue  # a module's stub: it follows its module (see stubs_beside)
         r = _rel(spec, p) or str(p)
         (files if p.suffix == ".py" else foreign).append(r)
     problem = None
     if foreign:
         problem = f"package {module} holds non-Python files ({', '.join(foreign[:3])}): remove it by hand"
     return Candidate(module, module, None, origin, rin, rel, tuple(files), problem=problem)
+
+
+def stubs_beside(spec: Spec, files: Sequence[str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The ``.pyi`` stubs beside the modules a removal deletes: (generated ones, (kept one, why)).
+
+    A stub left behind keeps the removed module alive for type checkers, so one
+    that ``shim generate`` wrote (its marker header) goes with its module; a
+    hand-written one may carry work of its own, so it is only reported.
+    """
+    from shims.generator import is_generated
+
+    generated: list[str] = []
+    kept: list[tuple[str, str]] = []
+    for rel in files:
+        if not rel.endswith(".py"):
+            continue
+        stub_rel = rel[:-3] + ".pyi"
+        stub = spec.root / stub_rel
+        if stub.is_symlink():
+            kept.append((stub_rel, "it is a symbolic link (never read or deleted through)"))
+            continue
+        try:
+            data = stub.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            kept.append((stub_rel, f"it cannot be read ({exc.strerror or exc})"))
+            continue
+        if is_generated(data):
+            generated.append(stub_rel)
+        else:
+            kept.append((stub_rel, "it is hand-written (no `ssot-migrate shim generate` marker)"))
+    return tuple(generated), tuple(kept)
 
 
 def _definition_candidate(spec: Spec, t: Target, origin: str, rin: str | None) -> Candidate:
@@ -394,6 +452,8 @@ class ScanPayload:
     ignore: tuple[str, ...] = ()
     fallbacks: tuple[Fallback, ...] = ()  # the [[config]] entries: their compat-reader calls are candidates
     readers: tuple[str, ...] = ()  # qualified names of the compat readers
+    #: ``check`` only: the keys whose fallback an applied phase E removed; a mappable call of one is back.
+    guarded: frozenset[str] = frozenset()
     mode: str = "scan"
 
 
@@ -403,6 +463,7 @@ class Decision:
     remove: bool
     blockers: tuple[CleanupRef, ...] = ()
     reasons: tuple[Report, ...] = ()  # everything reported about it (preconditions, blocks)
+    stubs: tuple[str, ...] = ()  # generated .pyi stubs deleted with the module
 
 
 @dataclass(frozen=True)
@@ -486,8 +547,20 @@ class PhaseE(Phase):
         )
         return RunContext(spec, index, options, self.letter, payload)
 
-    #: The guard (``ssot-migrate check``) caches per-file results of this context.
-    guard_context = scan_context
+    def guard_context(self, spec: Spec, index: ModuleIndex, options: Options) -> RunContext:
+        """The scan context for ``ssot-migrate check``, which caches per-file results keyed by it.
+
+        Once phase E is applied, it also names the ``[[config]]`` keys whose
+        compat-reader fallback E removed (recorded in E's journal): a mappable
+        reader call of one of them is a legacy reference back (a rewritten
+        RefFact, so ``check`` fails with G101).  The set is part of the context,
+        so the cache key changes with it.
+        """
+        sctx = self.scan_context(spec, index, options)
+        guarded = removed_fallbacks(spec) & {f.canonical for f in sctx.payload.fallbacks}
+        if not guarded:
+            return sctx
+        return replace(sctx, payload=replace(sctx.payload, guarded=frozenset(guarded)))
 
     def scan(self, sctx: RunContext, *, jobs: int | None = None) -> tuple[list[CleanupRef | CompatRead], int, int]:
         """Every reference and compat-reader call in the repository: (facts, files listed, files read after the prefilter)."""
@@ -630,7 +703,7 @@ class PhaseE(Phase):
         for d in p.decisions:
             if not (d.remove and d.cand.is_module):
                 continue
-            for rel in d.cand.files:
+            for rel in (*d.cand.files, *d.stubs):
                 full = ctx.spec.root / rel
                 if full.is_symlink():
                     out.append(FileOutcome(rel, Status.SKIPPED, reason="symbolic link: never read or written through"))
@@ -654,6 +727,12 @@ class PhaseE(Phase):
             what = " and ".join(w for w, on in (("the definitions planned for removal", path in p.def_removals),
                                                 ("the compat-reader calls planned for rewriting", path in p.compat_edits)) if on)
             reports.append(Report(path, 1, "E117", f"{what} in this file were not changed (see E001/E002)", Severity.WARNING))
+        # What `check` guards once this is applied (the journal keeps the plan's options).
+        left = {k for path in refused for k in p.compat_edits.get(path, ())}
+        plan.options[REMOVED_FALLBACKS] = sorted(
+            d.cand.name or "" for d in p.decisions
+            if d.cand.is_config and (d.remove or not d.cand.exists) and d.cand.name not in left
+        )
         return reports
 
 
@@ -705,7 +784,8 @@ def scan_file(ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         if not _within(cmap[key], path, line):  # a module naming itself is not a reference left
             facts.append(RefFact(path, line, kind, text, False))
     for r in reads:
-        facts += [r, RefFact(path, r.line, "compat-read", r.canonical or r.text, False)]
+        back = r.problem is None and r.canonical in p.guarded  # a fallback phase E removed is back (check's G101)
+        facts += [r, RefFact(path, r.line, "compat-read", r.canonical or r.text, back)]
     return FileOutcome(path, Status.UNCHANGED, facts=tuple(facts))
 
 
@@ -935,6 +1015,12 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef | CompatRead],
             shown = ", ".join(anchors[:5]) + (f", +{len(anchors) - 5} more" if len(anchors) > 5 else "")
             mine.append(Report(path, line, "E102", f"{c.key} not removed: {len(anchors)} reference(s) left: {shown}", Severity.WARNING, related=tuple(anchors[:20])))
         remove = c.key in removing
+        stubs: tuple[str, ...] = ()
+        if remove and c.is_module:
+            stubs, kept = stubs_beside(spec, c.files)
+            for stub, why in kept:
+                mine.append(Report(stub, 1, "E118", f"stub {stub} is kept: {why}; type checkers still see {c.key}, which phase E "
+                                   "deletes: delete or update it by hand", Severity.WARNING, related=(f"{path}:{line}",)))
         if remove and c.is_config:
             calls = [r for r in reads_of.get(c.key, []) if r.problem is None]
             pre = "phase B applied"
@@ -946,6 +1032,8 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef | CompatRead],
                 compat_edits.setdefault(f, []).append(c.name or "")
         elif remove:
             what = f"deletes {len(c.files)} file(s) of {c.key}" if c.is_module else f"removes {c.name} (lines {c.span[0]}-{c.span[1]}) from {c.path}"  # type: ignore[index]
+            if stubs:
+                what += f" and the generated stub(s) beside them ({', '.join(stubs)})"
             pre = "no reference left"
             if not missing:
                 pre += ", phases C and D applied"
@@ -958,10 +1046,10 @@ def decide(spec: Spec, sp: ScanPayload, refs: Sequence[CleanupRef | CompatRead],
                 if not r.blocking and not inside(r, removing):
                     mine.append(Report(r.path, r.line, "E108", f"{r.kind} mentions {c.key}, which phase E removes: update the prose", Severity.INFO))
             if c.is_module:
-                deleted |= set(c.files)
+                deleted |= set(c.files) | set(stubs)
             else:
                 def_removals.setdefault(c.path or "", []).append(c.name or "")
-        decisions.append(Decision(c, remove, tuple(live), tuple(mine)))
+        decisions.append(Decision(c, remove, tuple(live), tuple(mine), stubs))
         reports.extend(mine)
 
     ref_facts: dict[str, list[Any]] = {}

@@ -416,23 +416,19 @@ class _Run:
         return "; ".join(f"{c.legacy}: the same {c.names} object(s) as {c.target}, {c.warning}" for c in checks)
 
     def shims_after_e(self) -> str:
-        """What phase E did with the generated shims (the legacy modules they replaced are its candidates)."""
-        from shims.generator import is_generated
-
+        """What phase E did with the generated shims: the legacy modules they replaced are its candidates,
+        and the generated ``.pyi`` stub beside each goes with it (type checkers would still see the module)."""
         written = [rec.path for rec in State(self.repo).read_journal("S").files]
         gone = [p for p in written if not (self.repo / p).exists()]
-        left = [p for p in written if (self.repo / p).exists()]
         assert gone, f"phase E removed none of the generated files ({', '.join(written)})"
-        orphans = [p for p in left if p.endswith(".pyi") and is_generated((self.repo / p).read_bytes())
+        orphans = [p for p in written if p.endswith(".pyi") and (self.repo / p).exists()
                    and not (self.repo / p).with_suffix(".py").exists()]
-        detail = f"removed by phase E: {', '.join(gone)}"
-        if orphans:
-            note = (f"generated stub(s) left behind for a module phase E removed: {', '.join(orphans)} "
-                    "(phase E does not remove them; delete by hand)")
-            self.result.notes.append(note)
-            self.log.write(f"note: {note}")
-            detail += f"; left behind: {', '.join(orphans)} (see the note)"
-        return detail
+        assert not orphans, f"generated stub(s) left behind for a module phase E removed: {', '.join(orphans)}"
+        stubs = [p for p in gone if p.endswith(".pyi")]
+        assert stubs, f"phase S wrote no stub, or phase E left it: {', '.join(written)}"
+        deleted_by_e = {rec.path for rec in State(self.repo).read_journal("E").files if rec.after is None}
+        assert set(stubs) <= deleted_by_e, f"the stub(s) {', '.join(sorted(set(stubs) - deleted_by_e))} are gone, but not through phase E's journal"
+        return f"removed by phase E: {', '.join(gone)}; no generated stub left behind"
 
     def manual_rollback(self) -> str:
         ledger = State(self.repo).read_ledger()

@@ -3,9 +3,12 @@
 It fails (exit 1) when
 
 * a legacy reference is back for a phase the ledger says is applied: the
-  phase's own scan finds something it would rewrite again (``G101``), or
+  phase's own scan finds something it would rewrite again (``G101``; for
+  phase E, a ``read_env(NEW, OLD)`` fallback of a key whose fallback E
+  removed), or
   code refers to a module or definition phase E removed (``G102``), or a file
-  or definition phase E removed exists again (``G103``);
+  (a module, or the generated stub beside it) or definition phase E removed
+  exists again (``G103``);
 * a count exceeds the baseline given with ``--baseline`` (``G104``: the same
   counters as ``ssot-migrate audit``);
 * an applied phase cannot be checked (interrupted, or the spec no longer
@@ -342,6 +345,7 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
     sites: dict[str, list[str]] = {}
     index = build_index(spec)
     removed_modules: list[str] = []
+    deleted_by_e: list[str] = []
     if "E" in applied:
         from .modindex import module_name_for
 
@@ -350,6 +354,8 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
                 mod = module_name_for(rec.path, _rel_roots(spec)) if rec.after is None else None
                 if mod:
                     removed_modules.append(mod[0])
+                if rec.after is None and rec.before is not None:
+                    deleted_by_e.append(rec.path)
         except MigrateError:
             pass
     for letter in sorted(wanted):
@@ -428,16 +434,21 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
         if letter in applied:
             if letter == "E":
                 result.findings += _removed_findings(spec, state, outcomes)
-            else:
-                seen = set()
-                for o in outcomes:
-                    for f in o.facts:
-                        if isinstance(f, RefFact) and f.rewritten and (f.path, f.line, f.target) not in seen:
-                            seen.add((f.path, f.line, f.target))
-                            result.findings.append(Finding(
-                                f.path, f.line, "G101",
-                                f"phase {letter} is applied but this legacy reference is back: {f.kind} {f.target} "
-                                f"(`ssot-migrate plan {letter}` shows the rewrite)", letter))
+            # A fact the phase's scan marks as rewritten is something it would rewrite again (for E: a
+            # compat-reader fallback of a key whose fallback it removed; its guard context names those keys).
+            seen = set()
+            for o in outcomes:
+                for f in o.facts:
+                    if isinstance(f, RefFact) and f.rewritten and (f.path, f.line, f.target) not in seen:
+                        seen.add((f.path, f.line, f.target))
+                        result.findings.append(Finding(
+                            f.path, f.line, "G101",
+                            f"phase {letter} is applied but this legacy reference is back: {f.kind} {f.target} "
+                            f"(`ssot-migrate plan {letter}` shows the rewrite)", letter))
+    if deleted_by_e:
+        # G103 looks for these: the replayed result must notice one coming back, whatever the phases'
+        # globs cover (phase E also deletes the generated .pyi stubs beside the modules it removes).
+        discovery.append((sorted(deleted_by_e), []))
     # Keep older entries too (a branch switch back is then cheap), within a bound.
     if len(old_cache) + len(new_cache) <= max(20000, 3 * len(new_cache)):
         new_cache = {**old_cache, **new_cache}

@@ -427,6 +427,81 @@ def test_package_with_data_files_is_not_deleted(tmp_path: Path) -> None:
     assert "non-Python files" in r.message
 
 
+# ---------------------------------------------------------------------------
+# The .pyi stub beside a removed module (phase S / `shim generate` writes one)
+# ---------------------------------------------------------------------------
+
+STUB = "pkg/manager.pyi"
+
+
+def generated_stub() -> bytes:
+    """What phase S writes beside the shim (the generator's own output), with CRLF and a BOM for the byte check."""
+    from shims.generator import ShimSpec, render_stub
+
+    spec = ShimSpec("pkg.manager", "pkg.canon", "1.0", "2.0", None, "2.0", "move[0]")
+    text = render_stub(spec, textwrap.dedent(BASE["pkg/canon.py"]).encode(), ["Manager"])
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+
+
+def test_generated_stub_goes_with_its_module(tmp_path: Path) -> None:
+    plan = plan_e(tmp_path, {STUB: generated_stub()})
+    assert deleted(plan) == {MANAGER, STUB}
+    (o,) = [o for o in plan.changes if o.path == STUB]
+    assert o.before == generated_stub() and o.after is None
+    (e100,) = [r for r in plan.all_reports() if r.code == "E100" and r.path == MANAGER]
+    assert f"and the generated stub(s) beside them ({STUB})" in e100.message
+    assert "E118" not in codes(plan) and not plan.has_errors
+
+
+def test_hand_written_stub_is_reported_and_kept(tmp_path: Path) -> None:
+    plan = plan_e(tmp_path, {STUB: "# my own stub\nfrom pkg.canon import Manager as Manager\n"})
+    assert deleted(plan) == {MANAGER}
+    ((path, line, msg),) = reports_of(plan, "E118")
+    assert (path, line) == (STUB, 1) and "hand-written" in msg and "pkg.manager" in msg and "delete or update it by hand" in msg
+    # A stub naming the marker anywhere but at its top is hand-written too.
+    from shims.generator import MARKER
+
+    plan = plan_e(tmp_path, {STUB: "from pkg.canon import Manager as Manager\n" + MARKER + "\n"})
+    assert deleted(plan) == {MANAGER} and reports_of(plan, "E118")
+
+
+def test_stub_of_a_module_that_stays_is_not_touched(tmp_path: Path) -> None:
+    plan = plan_e(tmp_path, {STUB: generated_stub(), "app/use.py": "import pkg.manager\n"})
+    assert deleted(plan) == set() and "E118" not in codes(plan)
+
+
+def test_stubs_in_a_legacy_package_follow_their_modules(tmp_path: Path) -> None:
+    from shims.generator import MARKER
+
+    spec = SPEC.replace('from = "pkg.manager"', 'from = "pkg.oldpkg"')
+    files = {"pkg/oldpkg/__init__.py": "from pkg.canon import Manager\n", "pkg/oldpkg/sub.py": "from . import Manager\n",
+             "pkg/oldpkg/__init__.pyi": MARKER + "\n", "pkg/oldpkg/sub.pyi": "x: int\n"}
+    plan = plan_e(tmp_path, files, spec=spec)
+    assert deleted(plan) == {"pkg/oldpkg/__init__.py", "pkg/oldpkg/sub.py", "pkg/oldpkg/__init__.pyi"}
+    assert [(p, n) for p, n, _ in reports_of(plan, "E118")] == [("pkg/oldpkg/sub.pyi", 1)]
+    # A stub with no module beside it is a foreign file: the package stays.
+    plan = plan_e(tmp_path, {**files, "pkg/oldpkg/ghost.pyi": MARKER + "\n"}, spec=spec)
+    assert deleted(plan) == set() and "non-Python files (pkg/oldpkg/ghost.pyi)" in reports_of(plan, "E109")[0][2]
+
+
+def test_apply_deletes_the_generated_stub_and_rollback_restores_both(tmp_path: Path) -> None:
+    from migrate import commands
+    from migrate.spec import load_spec
+    from migrate.state import APPLIED, LedgerEntry, State
+
+    hand = "pkg/factories.pyi"  # beside a module that is not removed: never looked at
+    plan_e(tmp_path, {STUB: generated_stub(), hand: "def make() -> object: ...\n"})
+    for n, letter in enumerate("CD"):
+        State(tmp_path).set_entry(LedgerEntry(letter, APPLIED, "test", "test", 0.0, 0, n + 1), "test")
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and ".ssot-migrate" not in p.parts}
+    r = commands.apply(load_spec(tmp_path / "ssot-spec.toml"), "E", allow_dirty=True)
+    assert {MANAGER, STUB} <= set(r.written)
+    assert not (tmp_path / MANAGER).exists() and not (tmp_path / STUB).exists() and (tmp_path / hand).exists()
+    commands.rollback(tmp_path, "E")
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and ".ssot-migrate" not in p.parts}
+    assert after == before and after[STUB] == generated_stub()
+
+
 def test_keep_and_already_gone(tmp_path: Path) -> None:
     spec = SPEC.replace('remove-in = "2.0"\n"""', "").replace('remove = ["pkg.factories:make_legacy"]', 'remove = ["pkg.factories:make_legacy", "pkg.ghost"]\nkeep = ["pkg.manager"]')
     plan = plan_e(tmp_path, {"app/use.py": "import pkg.ghost\n"}, spec=spec)
@@ -508,10 +583,10 @@ CALL_FORMS = [
     ("required", 'A = read_env("NEW", "OLD", required=True)\n', 'A = os.environ["NEW"]\n'),
     ("required-false", 'A = read_env("NEW", "OLD", required=False, default="d")\n', 'A = os.environ.get("NEW", "d")\n'),
     ("required-with-constant-default", 'A = read_env("NEW", "OLD", default="d", required=True)\n', 'A = os.environ["NEW"]\n'),
-    ("environ", 'A = read_env("NEW", "OLD", environ=env)\n', 'A = env.get("NEW")\n'),
-    ("environ-default", 'A = read_env("NEW", "OLD", default="d", environ=self.env)\n', 'A = self.env.get("NEW", "d")\n'),
-    ("environ-required", 'A = read_env("NEW", "OLD", environ=env, required=True)\n', 'A = env["NEW"]\n'),
-    ("environ-expression", 'A = read_env("NEW", "OLD", environ=a or b)\n', 'A = (a or b).get("NEW")\n'),
+    ("environ-os", 'A = read_env("NEW", "OLD", environ=os.environ)\n', 'A = os.environ.get("NEW")\n'),
+    ("environ-os-default", 'A = read_env("NEW", "OLD", default="d", environ=os.environ)\n', 'A = os.environ.get("NEW", "d")\n'),
+    ("environ-os-required", 'A = read_env("NEW", "OLD", environ=os.environ, required=True)\n', 'A = os.environ["NEW"]\n'),
+    ("environ-os-in-a-function", 'def url():\n    return read_env("NEW", "OLD", environ=os.environ)\n', 'def url():\n    return os.environ.get("NEW")\n'),
     ("environ-none", 'A = read_env("NEW", "OLD", environ=None)\n', 'A = os.environ.get("NEW")\n'),
     ("canonical-keyword", 'A = read_env(canonical="NEW")\n', 'A = os.environ.get("NEW")\n'),
     ("in-an-expression", 'A = (read_env("NEW", "OLD") or DEFAULT).rstrip("/")\n', 'A = (os.environ.get("NEW") or DEFAULT).rstrip("/")\n'),
@@ -587,6 +662,15 @@ OS_FORMS = [
     ("added-after-the-docstring", '"""Settings."""\nimport shims.config as c\n\nA = c.read_env("NEW", "OLD")\n',
      '"""Settings."""\n\nimport os\n\nA = os.environ.get("NEW")\n'),
     ("replaces-the-only-import", 'from shims.config import read_env\n\nA = read_env("NEW", "OLD")\n', 'import os\n\nA = os.environ.get("NEW")\n'),
+    # environ= that is os.environ however the file binds it: kept as written, no `import os` added.
+    ("environ-import-os-as", 'import os as o\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", environ=o.environ)\n',
+     'import os as o\n\nA = o.environ.get("NEW")\n'),
+    ("environ-os-path", 'import os.path\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", environ=os.environ, required=True)\n',
+     'import os.path\n\nA = os.environ["NEW"]\n'),
+    ("environ-from-os-import-environ", 'from os import environ\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", environ=environ)\n',
+     'from os import environ\n\nA = environ.get("NEW")\n'),
+    ("environ-from-os-import-environ-as", 'from os import environ as ENV\nfrom shims.config import read_env\n\nA = read_env("NEW", "OLD", default="d", environ=ENV)\n',
+     'from os import environ as ENV\n\nA = ENV.get("NEW", "d")\n'),
 ]
 
 
@@ -596,6 +680,8 @@ def test_compat_reader_rewrite_reaches_os_environ(tmp_path: Path, before: str, a
     assert got == after.encode()
     assert got.count(b"import os\n") <= 1
 
+
+ENVIRON_WHY = "environ= may be None at run time: read_env would use os.environ"
 
 UNMAPPABLE = [
     ("star-args", 'A = read_env("NEW", *keys)\n', "*args/**kwargs"),
@@ -607,7 +693,17 @@ UNMAPPABLE = [
     ("required-expression", 'A = read_env("NEW", "OLD", required=strict)\n', "required= is not the literal True or False"),
     ("required-drops-a-call", 'A = read_env("NEW", "OLD", default=compute(), required=True)\n', "the default would no longer be evaluated"),
     ("unknown-keyword", 'A = read_env("NEW", "OLD", cast=int)\n', "unknown argument(s) cast"),
-    ("evaluation-order", 'A = read_env("NEW", "OLD", default=make(), environ=load())\n', "in the other order"),
+    # environ= other than None or os.environ: read_env would use os.environ where it is None at run time.
+    ("environ-name", 'A = read_env("NEW", "OLD", environ=env)\n', ENVIRON_WHY),
+    ("environ-attribute", 'A = read_env("NEW", "OLD", default="d", environ=self.env)\n', ENVIRON_WHY),
+    ("environ-expression", 'A = read_env("NEW", "OLD", environ=a or b)\n', ENVIRON_WHY),
+    ("environ-call", 'A = read_env("NEW", "OLD", default=make(), environ=load())\n', ENVIRON_WHY),
+    ("environ-required", 'A = read_env("NEW", "OLD", environ=env, required=True)\n', ENVIRON_WHY),
+    ("environ-os-rebound", 'os = FakeOS()\nA = read_env("NEW", "OLD", environ=os.environ)\n', ENVIRON_WHY),
+    ("environ-os-not-imported", 'A = read_env("NEW", "OLD", environ=os.environ)\n', ENVIRON_WHY),
+    ("environ-name-shadowed", 'from os import environ\nenviron = load()\nA = read_env("NEW", "OLD", environ=environ)\n', ENVIRON_WHY),
+    ("environ-other-module", 'import mylib as os\nA = read_env("NEW", "OLD", environ=os.environ)\n', ENVIRON_WHY),
+    ("environ-parameter-shadows-os-environ", 'from os import environ\n\n\ndef url(environ=None):\n    return read_env("NEW", "OLD", environ=environ)\n', ENVIRON_WHY),
     ("comment-inside", 'A = read_env(\n    "NEW",  # the new key\n    "OLD",\n)\n', "a comment inside the call would be lost"),
     ("os-is-something-else", 'os = FakeOS()\nA = read_env("NEW", "OLD")\n', "the name os is bound to something else here"),
 ]

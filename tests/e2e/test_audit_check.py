@@ -228,6 +228,51 @@ def test_check_cache_is_invalidated_by_the_ledger_and_spec(repo: Path) -> None:
     assert guard.run_check(spec).checked == []
 
 
+def test_check_fails_when_a_compat_reader_fallback_phase_e_removed_comes_back(tmp_path: Path) -> None:
+    """After B (compat reader), C, D and E: a new read_env(NEW, OLD) of the spec'd key is a legacy reference back."""
+    from tests.e2e.example_repo import CANONICAL_KEY, FALLBACK_CALL, apply_b_to_e_with_compat_reader, copy_example
+
+    repo = copy_example(tmp_path / "websocket_app")
+    apply_b_to_e_with_compat_reader(repo)
+    journal = json.loads((repo / ".ssot-migrate/phases/E/journal.json").read_text())
+    assert journal["options"]["removed_fallbacks"] == [CANONICAL_KEY]
+    r = cli_ok(repo, "check")
+    assert "ssot-migrate check: OK" in r.stdout and "E" in r.stdout.split("phases checked: ")[1].split(";")[0].split(", ")
+    spec = repo / "pyproject.toml"
+    clean = guard.run_check(spec)
+    assert clean.ok and clean.from_cache
+
+    late = repo / "chat_backend" / "late_settings.py"
+    late.write_text(f"import os\nfrom shims.config import read_env\n\n\ndef url():\n    return {FALLBACK_CALL}\n")
+    r = run_cli(repo, "check")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert (f"chat_backend/late_settings.py:6: G101 phase E is applied but this legacy reference is back: compat-read {CANONICAL_KEY}"
+            in r.stdout), r.stdout
+    r = run_cli(repo, "check", "--format", "github")
+    assert r.returncode == 1
+    assert "::error file=chat_backend/late_settings.py,line=6,title=ssot-migrate G101::phase E is applied" in r.stdout
+    found = guard.run_check(spec)  # unchanged tree: the stored result, replayed
+    assert not found.ok and found.from_cache and [(f.path, f.line, f.code) for f in found.findings] == [("chat_backend/late_settings.py", 6, "G101")]
+    # The keys E guards are part of E's guard context, so the per-file cache key changes with them.
+    from migrate.engine import get_phase
+    from migrate.modindex import build_index
+    from migrate.phase import Options
+    from migrate.spec import load_spec
+
+    s = load_spec(spec)
+    index = build_index(s)
+    e = get_phase("E")
+    assert e.guard_context(s, index, Options()).payload.guarded == {CANONICAL_KEY}
+    assert guard._stable_hash(e.guard_context(s, index, Options())) != guard._stable_hash(e.scan_context(s, index, Options()))
+    # A call E cannot map (environ= that may be None) is not something E would rewrite: not flagged.
+    late.write_text(f"from shims.config import read_env\n\nURL = read_env(\"{CANONICAL_KEY}\", environ=ENV)\n")
+    assert guard.run_check(spec).ok
+
+    late.unlink()
+    r = cli_ok(repo, "check")
+    assert "ssot-migrate check: OK" in r.stdout
+
+
 def test_github_annotations_escape_their_fields() -> None:
     r = CheckResult("/r", findings=[Finding("a,b:c.py", 3, "G101", "50% done\nnext line")], checked=["C"])
     line = guard.render(r, "github").splitlines()[0]

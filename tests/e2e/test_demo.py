@@ -84,6 +84,10 @@ def test_demo_runs_green(tmp_path: Path) -> None:
     # Shims: generated after D, verified (same objects, the warning at the import line), re-applied after the rollback.
     assert re.search(r"\[ok\] shim verify .*: chat_backend\.websocket_core\.manager: the same \d+ object\(s\) as "
                      r"chat_backend\.websocket_core\.websocket_manager, \w+ at the import line", r.stderr)
+    # Phase E deleted the shim and the generated stub beside it: nothing is left for type checkers to see.
+    assert re.search(r"\[ok\] shims after phase E \([\d.]+s\): removed by phase E: .*chat_backend/websocket_core/manager\.pyi.*; "
+                     r"no generated stub left behind", r.stderr), r.stderr
+    assert "left behind for a module phase E removed" not in r.stdout + r.stderr
     assert re.search(r"\[ok\] manual rollback of C \(--cascade\) .*: rolled back E, S, D, C: .*every byte as before C", r.stderr)
     assert "[ok] re-apply in order" in r.stderr and "C, D, S, E: each phase's tree identical to its first apply" in r.stderr
 

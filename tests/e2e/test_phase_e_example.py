@@ -12,38 +12,21 @@ Then ``check`` guards the result, and rollback restores every byte.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, git, run_cli, snapshot
+from tests.conftest import git, run_cli, snapshot
+from tests.e2e.example_repo import commit, copy_example, enable_compat_reader, ok
 
-EXAMPLE = REPO_ROOT / "examples" / "websocket_app"
 GONE = ["chat_backend/agents/legacy_ws.py", "chat_backend/services/ws_manager.py", "chat_backend/websocket_core/manager.py"]
 
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "websocket_app"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ssot-migrate"))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "fragmented example")
-    return root
-
-
-def ok(root: Path, *args: str):
-    r = run_cli(root, *args, timeout=300)
-    assert r.returncode == 0, f"{args}: rc={r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
-    return r
-
-
-def commit(root: Path, msg: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", msg)
+    return copy_example(tmp_path / "websocket_app")
 
 
 def test_phase_e_on_the_example(repo: Path) -> None:
@@ -189,12 +172,7 @@ def test_phase_e_cuts_a_legacy_factory_and_rollback_restores_it(tmp_path: Path) 
 
 def test_phase_e_removes_the_compat_reader_fallback_phase_b_added(repo: Path) -> None:
     """B with ``compat-reader = true`` routes the URL read through read_env; E turns it back into a plain read."""
-    spec = repo / "pyproject.toml"
-    text = spec.read_text(encoding="utf-8")
-    entry = 'legacy = ["NEXT_PUBLIC_WEBSOCKET_URL"]\n'
-    assert text.count(entry) == 1
-    spec.write_text(text.replace(entry, entry + "compat-reader = true\n"), encoding="utf-8")
-    commit(repo, "compat reader on")
+    enable_compat_reader(repo)
     config = repo / "chat_backend" / "config.py"
     original = config.read_bytes()
 

@@ -132,3 +132,52 @@ def test_generate_and_verify_on_the_example_after_phase_c(tmp_path: Path) -> Non
     (check,) = json.loads(r.stdout)
     assert check["legacy"] == "chat_backend.websocket_core.manager" and check["ok"]
     assert run_cli(repo, "rollback", "S").returncode == 0
+
+
+FACTORIES = """
+[tool.ssot-migrate.factories]
+target = "pkg.canon:get_manager"
+target-async = false
+
+[[tool.ssot-migrate.factories.rule]]
+legacy = "pkg.factories:make_manager"
+kind = "function"
+async = false
+args = { user = "user" }
+"""
+
+
+def test_phase_e_deletes_the_generated_stub_with_its_module(tmp_path: Path) -> None:
+    """The shim and its .pyi go together (a stub left behind keeps the module alive for type checkers)."""
+    files = {**FILES, "pyproject.toml": SPEC + FACTORIES,
+             "pkg/factories.py": "from pkg.canon import get_manager\n\n\ndef make_manager(user):\n    return get_manager(user)\n",
+             "pkg/app.py": "from pkg.factories import make_manager\n\nM = make_manager('u')\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    assert run_cli(repo, "shim", "generate").returncode == 0
+    stub = (repo / "pkg/legacy.pyi").read_bytes()
+    assert stub.startswith(MARKER.encode())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "shims")
+    for letter in "CD":
+        r = run_cli(repo, "apply", letter)
+        assert r.returncode == 0, r.stderr
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", letter)
+    before_e = snapshot(repo)
+    r = run_cli(repo, "plan", "E", "--force")
+    assert r.returncode == 0, r.stderr
+    assert "--- a/pkg/legacy.pyi" in r.stdout and "and the generated stub(s) beside them (pkg/legacy.pyi)" in run_cli(repo, "plan", "E", "--force", "--no-diff", "-v").stderr
+    r = run_cli(repo, "apply", "E", "--force")
+    assert r.returncode == 0, r.stderr
+    assert not (repo / "pkg/legacy.py").exists() and not (repo / "pkg/legacy.pyi").exists()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "E")
+    assert run_cli(repo, "check").returncode == 0
+    # The stub copied back from an old branch: the guard sees it.
+    (repo / "pkg/legacy.pyi").write_bytes(stub)
+    r = run_cli(repo, "check")
+    assert r.returncode == 1 and "pkg/legacy.pyi:1: G103 pkg/legacy.pyi was deleted by phase E and is back" in r.stdout
+    (repo / "pkg/legacy.pyi").unlink()
+    r = run_cli(repo, "rollback", "E")
+    assert r.returncode == 0, r.stderr
+    assert snapshot(repo) == before_e

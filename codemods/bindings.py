@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .cstutil import CodegenIndex
+from .cstutil import CodegenIndex, dotted_name
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.Module)
@@ -98,7 +98,7 @@ def _bound_name(node: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> st
         return target.value if isinstance(target, cst.Name) else None
     if isinstance(node, cst.ImportFrom):
         return alias.name.value if isinstance(alias.name, cst.Name) else None
-    return _dotted(alias.name)
+    return dotted_name(alias.name)
 
 
 def _local_of(imp: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str | None:
@@ -106,7 +106,7 @@ def _local_of(imp: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str |
         return alias.asname.name.value if isinstance(alias.asname.name, cst.Name) else None
     if isinstance(imp, cst.ImportFrom):
         return alias.name.value if isinstance(alias.name, cst.Name) else None
-    dotted = _dotted(alias.name)
+    dotted = dotted_name(alias.name)
     return dotted.split(".", 1)[0] if dotted else None
 
 
@@ -159,12 +159,3 @@ def _maybe_type_hint(parents: dict[cst.CSTNode, cst.CSTNode], node: cst.CSTNode)
             return True
         n = parents.get(n)
     return False
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None

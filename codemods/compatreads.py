@@ -46,6 +46,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from migrate.modindex import resolve_relative
 
+from .cstutil import dotted_name as _dotted
+
 #: phase B's default reader (``compat-reader = true``).
 DEFAULT_READER = "shims.config.read_env"
 
@@ -120,17 +122,6 @@ def prefilter_names(readers: Iterable[str]) -> tuple[str, ...]:
 
 
 # -- finding the calls -----------------------------------------------------------------------
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
 
 
 def _resolve(name: str, package: str | None) -> str | None:

@@ -96,6 +96,18 @@ class CodegenIndex:
         return self._found[kind]
 
 
+def dotted_name(node: cst.CSTNode | None) -> str | None:
+    """``a.b.c`` for a Name or an Attribute chain of Names; None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
 def render_preserving(data: bytes, original: cst.Module, updated: cst.Module, *, base: bytes | None = None) -> bytes | None:
     """The original bytes with the edits applied; None if they cannot be separated.
 

@@ -43,6 +43,7 @@ from migrate.verify import VerifyPolicy
 from . import register
 from .bindings import module_binding_uses
 from .cstutil import CodegenIndex, render_preserving
+from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
 
 PATCH_CALLEES = {"patch"}
@@ -294,17 +295,6 @@ class _FromPlan:
     moved_count: int = 0
     appended: list[cst.ImportAlias] = field(default_factory=list)  # merged in from other lines
     remove: bool = False
-
-
-def _dotted(node: cst.BaseExpression | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _expr(dotted: str) -> cst.BaseExpression:

@@ -38,6 +38,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.results import Severity
 
+from ..cstutil import dotted_name as _dotted
 from .model import ConfigEntry, token_regex
 from .text import Defn, Edit, Job, Result, Scan
 
@@ -63,15 +64,6 @@ class PyFileFacts:
 
     reader_names: tuple[str, ...]  # local names of compat readers (their key arguments stay)
     dropped_comments: tuple[str, ...]
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _string_value(node: cst.SimpleString) -> str | None:

@@ -109,8 +109,13 @@ class ClassSite:
 @dataclass
 class ImportPath:
     path: str  # "pkg.mod" or "pkg.mod:Name"
-    role: str  # canonical | legacy | other
+    role: str  # canonical | legacy | wiring | other
     sites: list[str] = field(default_factory=list)  # file:line
+    #: Legacy-path imports inside the modules the move map names (the canonical module importing
+    #: its implementation, a shim importing the canonical one): how the single source of truth is
+    #: wired, never rewritten by phase C, so not counted as legacy sites.  A path used only there
+    #: has the role "wiring".
+    wiring: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -358,8 +363,12 @@ def find_import_paths(spec, index) -> list[ImportPath]:
             return "canonical"
         return "other"
 
+    protected = spec.protected_modules
+    in_wiring = False  # is the file being scanned one of the move map's own modules?
+
     def add(path: str, role: str, site: str) -> None:
-        found.setdefault(path, ImportPath(path, role)).sites.append(site)
+        entry = found.setdefault(path, ImportPath(path, role))
+        (entry.wiring if role == "legacy" and in_wiring else entry.sites).append(site)
 
     def relevant(module: str) -> bool:
         return module in known or any(module.startswith(m + ".") for m in old_mods)
@@ -369,6 +378,7 @@ def find_import_paths(spec, index) -> list[ImportPath]:
     for rel, tree in parsed_matching(spec, rx):
         mod = index.module_for_path(rel)
         package = (mod[0] if mod[1] else mod[0].rpartition(".")[0]) if mod else ""
+        in_wiring = mod is not None and mod[0] in protected
         for node in ast.walk(tree):
             site = f"{rel}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.Import):
@@ -386,7 +396,10 @@ def find_import_paths(spec, index) -> list[ImportPath]:
                     elif relevant(src):
                         path = src if a.name == "*" else f"{src}:{a.name}"
                         add(path, role_of(src, None if a.name == "*" else a.name), site)
-    order = {"legacy": 0, "canonical": 1, "other": 2}
+    for p in found.values():
+        if p.role == "legacy" and not p.sites:
+            p.role = "wiring"
+    order = {"legacy": 0, "canonical": 1, "wiring": 2, "other": 3}
     return sorted(found.values(), key=lambda p: (order[p.role], -len(p.sites), p.path))
 
 
@@ -405,7 +418,10 @@ def render_text(a: AuditResult) -> str:
     legacy = [p for p in a.import_paths if p.role == "legacy"]
     out += ["", f"Import paths used for the single source of truth: {len(a.import_paths)} distinct ({len(legacy)} legacy)"]
     for p in a.import_paths:
-        out.append(f"  {p.path}  [{p.role}]  {len(p.sites)} site(s): {show_sites(p.sites)}")
+        line = f"  {p.path}  [{p.role}]  {len(p.sites)} site(s): {show_sites(p.sites)}"
+        if p.wiring:
+            line += f"; in the move map's own modules (not rewritten): {show_sites(p.wiring)}"
+        out.append(line)
     out += ["", f"Legacy factory call sites by callable (phase D): {sum(len(v) for v in a.factory_calls.values())}"]
     for k, sites in a.factory_calls.items():
         out.append(f"  {k}  {len(sites)} site(s): {show_sites(sites)}")
@@ -456,7 +472,9 @@ def render_json(a: AuditResult) -> str:
         "root": str(a.root),
         "patterns": list(a.patterns),
         "implementations": [{"class": c.key, "path": c.path, "line": c.line, "role": c.role} for c in a.implementations],
-        "import_paths": [{"path": p.path, "role": p.role, "sites": len(p.sites), "locations": p.sites} for p in a.import_paths],
+        "import_paths": [
+            {"path": p.path, "role": p.role, "sites": len(p.sites), "locations": p.sites, "wiring": p.wiring} for p in a.import_paths
+        ],
         "factory_calls": {k: {"sites": len(v), "locations": v} for k, v in a.factory_calls.items()},
         "config": {
             "legacy_keys": {k: {"sites": len(v), "locations": v} for k, v in a.config_keys.items()},

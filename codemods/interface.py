@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping
 
+from migrate.modindex import block_statements
+
 POSONLY, POS, VARARG, KWONLY, VARKW = "posonly", "pos", "vararg", "kwonly", "varkw"
 
 #: Dunder methods every class has through ``object``: never "missing".
@@ -166,17 +168,7 @@ def params_of(args: ast.arguments, source: str, *, drop_first: bool) -> tuple[Pa
 
 def class_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements of a class body, looking into ``if``/``try`` blocks."""
-    for node in body:
-        yield node
-        if isinstance(node, ast.If):
-            yield from class_statements(node.body)
-            yield from class_statements(node.orelse)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from class_statements(node.body)  # type: ignore[attr-defined]
-            for h in node.handlers:  # type: ignore[attr-defined]
-                yield from class_statements(h.body)
-            yield from class_statements(node.orelse)  # type: ignore[attr-defined]
-            yield from class_statements(node.finalbody)  # type: ignore[attr-defined]
+    return block_statements(body, with_blocks=False)
 
 
 def extract_members(node: ast.ClassDef, source: str, *, owner: str, path: str) -> tuple[Member, ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .spec import Spec
 
@@ -194,21 +194,29 @@ def _bind(bindings: dict[str, tuple], name: str, how: tuple) -> None:
         bindings[name] = how
 
 
-def _top_level_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
-    """Module-level statements, looking into if/try blocks (conditional definitions)."""
+def block_statements(body: list[ast.stmt], *, with_blocks: bool = True) -> Iterator[ast.stmt]:
+    """The statements of a module or class body, looking into if/try (and with) blocks.
+
+    Conditional definitions bind names in the enclosing namespace as much as plain ones.
+    """
     for node in body:
         yield node
         if isinstance(node, ast.If):
-            yield from _top_level_statements(node.body)
-            yield from _top_level_statements(node.orelse)
+            yield from block_statements(node.body, with_blocks=with_blocks)
+            yield from block_statements(node.orelse, with_blocks=with_blocks)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from _top_level_statements(node.body)  # type: ignore[attr-defined]
+            yield from block_statements(node.body, with_blocks=with_blocks)  # type: ignore[attr-defined]
             for h in node.handlers:  # type: ignore[attr-defined]
-                yield from _top_level_statements(h.body)
-            yield from _top_level_statements(node.orelse)  # type: ignore[attr-defined]
-            yield from _top_level_statements(node.finalbody)  # type: ignore[attr-defined]
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            yield from _top_level_statements(node.body)
+                yield from block_statements(h.body, with_blocks=with_blocks)
+            yield from block_statements(node.orelse, with_blocks=with_blocks)  # type: ignore[attr-defined]
+            yield from block_statements(node.finalbody, with_blocks=with_blocks)  # type: ignore[attr-defined]
+        elif with_blocks and isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from block_statements(node.body, with_blocks=with_blocks)
+
+
+def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, looking into if/try/with blocks (conditional definitions)."""
+    return block_statements(body)
 
 
 def _star_names(module: str, spec: Spec, seen: set[str]) -> set[str] | None:

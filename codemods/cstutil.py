@@ -108,6 +108,22 @@ def dotted_name(node: cst.CSTNode | None) -> str | None:
     return ".".join(reversed(parts))
 
 
+def module_all_names(module: cst.Module) -> set[str]:
+    """The string entries of top-level ``__all__`` assignments (``=``, ``+=``, annotated)."""
+    names: set[str] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets) and small.value is not None:
+                    for el in getattr(small.value, "elements", []):
+                        if isinstance(el.value, cst.SimpleString) and isinstance(el.value.evaluated_value, str):
+                            names.add(el.value.evaluated_value)
+    return names
+
+
 def render_preserving(data: bytes, original: cst.Module, updated: cst.Module, *, base: bytes | None = None) -> bytes | None:
     """The original bytes with the edits applied; None if they cannot be separated.
 

@@ -42,7 +42,7 @@ from migrate.verify import VerifyPolicy
 
 from . import register
 from .bindings import module_binding_uses
-from .cstutil import CodegenIndex, render_preserving
+from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
 
@@ -416,7 +416,7 @@ class ImportRewriter:
     # -- driver ---------------------------------------------------------------
     def run(self) -> cst.Module:
         self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.module_all = self._module_all_names()
+        self.module_all = module_all_names(self.module)
         # One codegen pass: lines, parents, the nodes phase C looks at, and the
         # untouched rendering that render_preserving needs.
         self.tree = CodegenIndex(self.module, (cst.Import, cst.ImportFrom, cst.SimpleString, cst.Comment, cst.Name))
@@ -884,19 +884,6 @@ class ImportRewriter:
                 return
         self.ref(node, "star-import", src, True)
         self.from_plans[node] = _FromPlan([], [_AliasGroup(new)], level, anchor, 1)
-
-    def _module_all_names(self) -> set[str]:
-        names: set[str] = set()
-        for stmt in self.module.body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                        if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets) and small.value is not None:
-                            for el in getattr(small.value, "elements", []):
-                                if isinstance(el.value, cst.SimpleString) and isinstance(el.value.evaluated_value, str):
-                                    names.add(el.value.evaluated_value)
-        return names
 
     # -- merge new import groups into an existing canonical import nearby ----------
     def _merge_into_siblings(self) -> None:

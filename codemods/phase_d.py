@@ -66,7 +66,7 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
-from .cstutil import render_preserving
+from .cstutil import module_all_names, render_preserving
 from .factories import (
     KWONLY,
     POS,
@@ -549,7 +549,7 @@ class Analyzer:
         self.scopes = wrapper.resolve(ScopeProvider)
         self.pos = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
-        self.module_all = _module_all(self.module)
+        self.module_all = module_all_names(self.module)
         collector = _Collector()
         self.module.visit(collector)
         self.star_import = collector.star
@@ -1761,21 +1761,6 @@ def _with_string(node: cst.SimpleString, text: str) -> cst.SimpleString | None:
     if "\\" in node.value or node.quote in text or "\\" in text:
         return None
     return node.with_changes(value=f"{node.prefix}{node.quote}{text}{node.quote}")
-
-
-def _module_all(module: cst.Module) -> set[str]:
-    names: set[str] = set()
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets) and small.value is not None:
-                    for el in getattr(small.value, "elements", []):
-                        if isinstance(el.value, cst.SimpleString) and isinstance(el.value.evaluated_value, str):
-                            names.add(el.value.evaluated_value)
-    return names
 
 
 class _Collector(cst.CSTVisitor):

@@ -115,7 +115,8 @@ def prefilter_pattern(cands: Iterable[Candidate]) -> bytes:
 # -- Python: the ast net ------------------------------------------------------------------
 
 
-def _dotted(node: ast.AST) -> str | None:
+def ast_dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for an ast Name or Attribute chain of Names; None for anything else."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -193,7 +194,7 @@ def scan_python_ast(
     all_entries = _all_literal_entries(tree) if own_defs else set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            dotted = _dotted(node)
+            dotted = ast_dotted(node)
             if dotted is None:
                 continue
             for c in mods:
@@ -262,7 +263,7 @@ def _scan_call(node: ast.Call, package, mods, defs, bound, hit) -> None:
                         if refers_to(resolved, c):
                             hit(node, "importlib", resolved, c)
     if last == "getattr" and len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
-        base = _dotted(args[0])
+        base = ast_dotted(args[0])
         for c in defs:
             if args[1].value == c.name and base is not None and (base in bound.get(c.module, ()) or base == c.module):
                 hit(node, "getattr", f"{c.module}:{c.name}", c)

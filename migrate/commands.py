@@ -12,7 +12,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import __version__
 from .engine import Progress, build_plan, get_phase, make_context
@@ -443,14 +443,19 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
 
     state = State(spec.root)
     ledger = state.read_ledger() if state.dir.exists() else {}
+    journals: dict[str, Any] = {}  # phase -> its journal, or the MigrateError reading it
+    for p in ledger:
+        try:
+            journals[p] = state.read_journal(p)
+        except MigrateError as exc:
+            journals[p] = exc
     # What each applied phase left in each file: a file a later phase rewrote is not drift.
     left_by: dict[str, list[tuple[int, str, str | None]]] = {}
     for p, e in ledger.items():
-        try:
-            for rec in state.read_journal(p).files:
+        if not isinstance(journals[p], MigrateError):
+            for rec in journals[p].files:
                 left_by.setdefault(rec.path, []).append((e.order, p, rec.after))
-        except MigrateError:
-            continue  # reported for that phase below
+    current: dict[str, str | None] = {}  # path -> sha256 now (a file several phases touched is hashed once)
     phases: list[PhaseStatus] = []
     for letter in sorted(PHASES):
         cls = PHASES[letter]
@@ -459,11 +464,15 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
         if entry is not None:
             ps.status, ps.applied_at, ps.files = entry.status, entry.applied_at, entry.files
             try:
-                journal = state.read_journal(letter)
+                journal = journals[letter]
+                if isinstance(journal, MigrateError):
+                    raise journal
                 at_before = 0
                 for rec in journal.files:
-                    path = state.safe_path(rec.path)
-                    cur = sha256_bytes(path.read_bytes()) if path.exists() else None
+                    if rec.path not in current:
+                        path = state.safe_path(rec.path)
+                        current[rec.path] = sha256_bytes(path.read_bytes()) if path.exists() else None
+                    cur = current[rec.path]
                     if cur == rec.before:
                         at_before += 1
                     elif cur != rec.after:

@@ -295,14 +295,12 @@ class _Binder:
 
     def ref(self, node: ast.AST) -> tuple[str, str] | None:
         """``(module, name)`` that a Name or dotted Attribute refers to, when the file's bindings say."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        from codemods.refscan import ast_dotted
+
+        dotted = ast_dotted(node)
+        if dotted is None:
             return None
-        parts.append(node.id)
-        parts.reverse()
+        parts = dotted.split(".")
         how = self.names.get(parts[0])
         if how is None:
             return None

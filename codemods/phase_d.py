@@ -38,7 +38,6 @@ What it never does
 from __future__ import annotations
 
 import ast
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -105,10 +104,6 @@ class DPayload:
     table: FactoryTable
     protected: frozenset[str]
     pattern: bytes
-    # One run: the caches below never outlive it (files change between phases).  It also
-    # keeps `check`'s per-file cache from reusing D's outcomes: they depend on other files
-    # (module summaries, origins), which a key of (context, this file) would not see.
-    run: str
 
 
 # -- facts shipped from workers ---------------------------------------------------
@@ -156,6 +151,7 @@ class PhaseD(Phase):
     letter = "D"
     title = "factories"
     needs = ()
+    cross_file = True  # a call's meaning depends on the summaries of the modules it imports
 
     def spec_errors(self, spec, index):  # type: ignore[override]
         _, errors = resolve_table(spec, index)
@@ -166,7 +162,7 @@ class PhaseD(Phase):
         assert table is not None, errors
         names = sorted(table.names | _renamed_reexports(spec, table), key=lambda n: (-len(n), n))  # deterministic: cache keys hash it
         pattern = rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b" if names else rb"(?!)"
-        return DPayload(table, spec.protected_modules | table.modules, pattern, os.urandom(8).hex())
+        return DPayload(table, spec.protected_modules | table.modules, pattern)
 
     def prefilter(self, ctx: RunContext) -> re.Pattern[bytes]:
         return re.compile(ctx.payload.pattern)
@@ -364,21 +360,6 @@ def _expectation(sites: Sequence[SiteFact]):
 # Resolution: a dotted path to what it is (a legacy callable, a class, the target)
 # -----------------------------------------------------------------------------------
 
-_LAZY: dict[str, ModuleIndex] = {}
-_MODULE_FILES: dict[str, bool] = {}
-_SUMMARIES: dict[tuple[str, int], dict | None] = {}
-_RUN: list[str] = [""]
-
-
-def _caches_for(run: str) -> None:
-    """Forget what an earlier run learnt: files may have changed since."""
-    if _RUN[0] != run:
-        _RUN[0] = run
-        _LAZY.clear()
-        _MODULE_FILES.clear()
-        _SUMMARIES.clear()
-
-
 @dataclass(frozen=True)
 class Entity:
     kind: str  # function | member | class | receiver | target
@@ -394,20 +375,23 @@ class Resolver:
     def __init__(self, ctx: RunContext) -> None:
         self.spec = ctx.spec
         self.table: FactoryTable = ctx.payload.table
-        _caches_for(ctx.payload.run)
+        # Run-scoped (files change between runs): which dotted paths are modules, and
+        # indexes built lazily for modules outside the payload's index.
+        self._module_files: dict[str, bool] = ctx.cache.table("d.module_files")
+        self._lazy: dict[str, ModuleIndex] = ctx.cache.table("d.lazy_indexes")
 
     def is_module(self, module: str) -> bool:
-        if module not in _MODULE_FILES:
-            _MODULE_FILES[module] = find_module_file(self.spec, module) is not None
-        return _MODULE_FILES[module]
+        if module not in self._module_files:
+            self._module_files[module] = find_module_file(self.spec, module) is not None
+        return self._module_files[module]
 
     def origin(self, module: str, name: str) -> str | None:
         index = self.table.index
         if index is not None and index.get(module) is not None:
             return index.origin(module, name)
-        if module not in _LAZY:
-            _LAZY[module] = build_index(self.spec, extra_modules=[module])
-        return _LAZY[module].origin(module, name)
+        if module not in self._lazy:
+            self._lazy[module] = build_index(self.spec, extra_modules=[module])
+        return self._lazy[module].origin(module, name)
 
     def entities(self, parts: Sequence[str]) -> list[Entity]:
         """What successive prefixes of ``parts`` name (legacy callables, classes, receivers, targets)."""
@@ -1988,10 +1972,10 @@ def consumer_summary(ctx: RunContext, module: str) -> dict | None:
         data = path.read_bytes()
     except OSError:
         return None
-    _caches_for(ctx.payload.run)
+    summaries = ctx.cache.table("d.summaries")
     key = (rel, hash(data))
-    if key in _SUMMARIES:
-        return _SUMMARIES[key]
+    if key in summaries:
+        return summaries[key]
     result = None
     if re.search(ctx.payload.pattern, data):
         try:
@@ -2002,7 +1986,7 @@ def consumer_summary(ctx: RunContext, module: str) -> dict | None:
             analyzer = Analyzer(ctx, rel, data, mod, ctx.index.module_for_path(rel), patches=False)
             analyzer.run()
             result = analyzer.summary
-    _SUMMARIES[key] = result
+    summaries[key] = result
     return result
 
 

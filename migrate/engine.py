@@ -146,14 +146,9 @@ def process_file(ctx: RunContext, rel: str, data: bytes) -> FileOutcome:
     return outcome
 
 
-_PREFILTERS: dict[str, object] = {}
-
-
 def _prefilter_matches(ctx: RunContext, phase: Phase, data: bytes) -> bool:
-    if ctx.phase not in _PREFILTERS:
-        _PREFILTERS[ctx.phase] = phase.prefilter(ctx)
-    pattern = _PREFILTERS[ctx.phase]
-    return pattern is None or bool(pattern.search(data))  # type: ignore[attr-defined]
+    pattern = ctx.cache.get("prefilter", lambda: phase.prefilter(ctx))
+    return pattern is None or bool(pattern.search(data))
 
 
 def _run_steps(ctx: RunContext, rel: str, data: bytes, outcome: FileOutcome) -> FileOutcome:

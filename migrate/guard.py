@@ -407,7 +407,8 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
             if pattern is not None and not pattern.search(data):
                 continue
             key = hashlib.blake2b(b"\0".join([letter.encode(), ctx_key, rel.encode("utf-8", "surrogateescape"), _digest(data)]), digest_size=20).digest()
-            hit = old_cache.get(key)
+            # A cross-file phase's outcome also depends on other files: never reuse it.
+            hit = None if phase.cross_file else old_cache.get(key)
             if hit is not None:
                 outcomes.append(hit)
                 new_cache[key] = hit
@@ -416,7 +417,8 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
                 misses.append((rel, data, key))
         for (rel, data, key), o in zip(misses, run_files(ctx, [(r, d) for r, d, _ in misses], jobs=jobs)):
             lite = FileOutcome(o.path, o.status, edits=o.edits, reports=o.reports, reason=o.reason, facts=o.facts)
-            new_cache[key] = lite
+            if not phase.cross_file:
+                new_cache[key] = lite
             outcomes.append(lite)
         result.parsed += len(misses)
         reports = []
@@ -570,7 +572,8 @@ def _stable(obj: Any, depth: int = 0) -> Any:
         p = obj.pattern
         return ["re", p if isinstance(p, str) else p.decode("latin-1"), obj.flags]
     if is_dataclass(obj) and not isinstance(obj, type):
-        return [type(obj).__qualname__, [[f.name, _stable(getattr(obj, f.name, None), depth + 1)] for f in fields(obj)]]
+        # compare=False fields (the run cache) are not part of a value's identity.
+        return [type(obj).__qualname__, [[f.name, _stable(getattr(obj, f.name, None), depth + 1)] for f in fields(obj) if f.compare]]
     if isinstance(obj, dict) or hasattr(obj, "items"):
         items = [[_stable(k, depth + 1), _stable(v, depth + 1)] for k, v in obj.items()]
         return ["dict", sorted(items, key=lambda kv: json.dumps(kv[0], sort_keys=True, default=str))]

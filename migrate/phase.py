@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from .modindex import ModuleIndex
 from .results import FileOutcome, Plan, Report
@@ -37,9 +37,39 @@ class Options:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+class RunCache:
+    """Memo for one run (compiled prefilters, lazily built indexes, module summaries).
+
+    It lives on the :class:`RunContext`, so nothing a run learnt outlives it: files
+    change between runs (another phase, another spec) and a second run in the same
+    process must start cold.  Pickling (a ``spawn`` worker) sends it empty; a forked
+    worker starts with the parent's entries and adds its own.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data: dict[Any, Any] = {}
+
+    def __reduce__(self) -> tuple:
+        return (RunCache, ())
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The value memoised under ``key``, built by ``build()`` on first use."""
+        try:
+            return self._data[key]
+        except KeyError:
+            value = self._data[key] = build()
+            return value
+
+    def table(self, name: str) -> dict[Any, Any]:
+        """A named dict for many small entries (``ctx.cache.table("summaries")[key]``)."""
+        return self.get(("table", name), dict)
+
+
 @dataclass(frozen=True)
 class RunContext:
-    """Shared by every file of one run; picklable, never mutated."""
+    """Shared by every file of one run; picklable, never mutated (its ``cache`` only memoises)."""
 
     spec: Spec
     index: ModuleIndex
@@ -47,6 +77,8 @@ class RunContext:
     phase: str
     payload: Any = None
     steps: tuple = ()  # custom steps (migrate.steps.StepSpec) declared for this phase
+    #: Run-scoped memo; not part of the context's identity (``check`` hashes the rest).
+    cache: RunCache = field(default_factory=RunCache, compare=False, repr=False)
 
 
 class Phase:
@@ -61,6 +93,9 @@ class Phase:
     #: Whether an apply that changes nothing is recorded as applied (phases that others
     #: need must be; a generator that is simply re-run need not).
     record_empty_apply: ClassVar[bool] = True
+    #: A file's outcome depends on other files too (module summaries, origins), so a
+    #: cache keyed by (context, file content), as ``check`` keeps, must not reuse it.
+    cross_file: ClassVar[bool] = False
 
     def spec_errors(self, spec: Spec, index: ModuleIndex) -> list[str]:
         """Problems in the spec that make this phase impossible to run."""

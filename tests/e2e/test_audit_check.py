@@ -306,3 +306,21 @@ def test_run_context_hash_is_the_same_in_every_process(repo: Path) -> None:
         for seed in ("1", "2", "3")
     }
     assert len(seen) == 1, seen
+
+
+def test_check_never_reuses_a_cross_file_phase_outcome(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phase whose per-file outcome depends on other files (D) is re-scanned, never replayed per file."""
+    from codemods.phase_c import PhaseC
+    from codemods.phase_d import PhaseD
+
+    assert PhaseD.cross_file and not PhaseC.cross_file
+    cli_ok(repo, "apply", "C")
+    spec = repo / "pyproject.toml"
+    consumer = repo / "pkg/consumer.py"
+    guard.run_check(spec)
+    consumer.write_text(consumer.read_text() + "# touched\n")
+    assert guard.run_check(spec).reused >= 1  # a per-file phase reuses what did not change
+    monkeypatch.setattr(PhaseC, "cross_file", True)
+    consumer.write_text(consumer.read_text() + "# touched again\n")
+    again = guard.run_check(spec)
+    assert again.reused == 0 and again.parsed >= 2 and not again.from_cache

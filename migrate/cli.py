@@ -15,25 +15,10 @@ from pathlib import Path
 from typing import Optional
 
 
-def _check_fast_path() -> None:
-    """``ssot-migrate check`` on an unchanged tree answers before typer loads (typer costs more than the check)."""
-    argv = sys.argv
-    if len(argv) >= 2 and argv[1] == "check" and (
-        Path(argv[0]).stem == "ssot-migrate" or Path(argv[0]).parts[-2:] == ("migrate", "__main__.py")
-    ):
-        from .guard import fast_main
+import typer
+from rich.console import Console
 
-        code = fast_main(argv[2:])
-        if code is not None:
-            sys.exit(code)
-
-
-_check_fast_path()
-
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-
-from . import __version__, commands, render  # noqa: E402
+from . import __version__, commands, render
 from .errors import MigrateError, UsageError
 from .phase import Options
 from .spec import Spec, load_spec
@@ -42,6 +27,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain click help: rich markup would eat "[tool.ssot-migrate]" and print <bool> after every flag.
+    rich_markup_mode=None,
     help="Consolidate many implementations into a single source of truth, in phases you can roll back.",
 )
 out = Console(highlight=False, soft_wrap=True)
@@ -55,6 +42,7 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+PHASE_HELP = "Phase letter: A-E, or S (shim generation)."
 SpecOpt = typer.Option(None, "--spec", help="Spec file (TOML). Default: [tool.ssot-migrate] in the nearest pyproject.toml.")
 JobsOpt = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores).")
 RenameOpt = typer.Option(False, "--rename-uses", help="Rename uses of renamed symbols instead of importing them under the old name.")
@@ -125,21 +113,25 @@ def _guard(fn):
     return wrapper
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"ssot-migrate {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for every error."),
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", is_eager=True, expose_value=False, callback=_print_version,
+                                 help="Print the version and exit."),
 ) -> None:
     _STATE["debug"] = debug
-    if version:
-        out.print(f"ssot-migrate {__version__}")
-        raise typer.Exit(0)
 
 
 @app.command()
 @_guard
 def plan(
-    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    phase: str = typer.Argument(..., metavar="PHASE", help=PHASE_HELP),
     spec: Optional[Path] = SpecOpt,
     check: bool = typer.Option(False, "--check", help="Exit 1 when changes are pending (for CI)."),
     fmt: Format = typer.Option(Format.text, "--format", help="text: diff on stdout, summary on stderr; json: one document."),
@@ -184,7 +176,7 @@ def plan(
 @app.command()
 @_guard
 def apply(
-    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    phase: str = typer.Argument(..., metavar="PHASE", help=PHASE_HELP),
     spec: Optional[Path] = SpecOpt,
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files the phase touches must still be clean)."),
     verify: Optional[str] = typer.Option(None, "--verify", help="Gate command (e.g. \"pytest -q tests\"); on failure the phase is rolled back."),
@@ -222,7 +214,7 @@ def apply(
 @app.command()
 @_guard
 def rollback(
-    phase: str = typer.Argument(..., help="Phase letter (A-E)."),
+    phase: str = typer.Argument(..., metavar="PHASE", help=PHASE_HELP),
     spec: Optional[Path] = SpecOpt,
     cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one, or that changed the same files after it."),
     force: bool = typer.Option(False, "--force", help="Discard edits made after apply when they conflict."),
@@ -237,7 +229,7 @@ def rollback(
 @_guard
 def status(
     spec: Optional[Path] = SpecOpt,
-    fmt: Format = typer.Option(Format.text, "--format"),
+    fmt: Format = typer.Option(Format.text, "--format", help="text: a table; json: one document."),
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Show applied phases, drift since apply and legacy references left.  Read-only."""
@@ -266,7 +258,7 @@ def unlock(
 
 @app.command()
 @_guard
-def explain(phase: str = typer.Argument(..., help="Phase letter (A-E).")) -> None:
+def explain(phase: str = typer.Argument(..., metavar="PHASE", help=PHASE_HELP)) -> None:
     """Describe what a phase does, why, and what it never does."""
     from .engine import get_phase
 
@@ -426,7 +418,7 @@ def shim_generate(
 
 @shim_app.command("verify")
 @_guard
-def shim_verify(spec: Optional[Path] = SpecOpt, fmt: Format = typer.Option(Format.text, "--format")) -> None:
+def shim_verify(spec: Optional[Path] = SpecOpt, fmt: Format = typer.Option(Format.text, "--format", help="text: a table; json: one document.")) -> None:
     """Import every legacy path in a fresh interpreter: identity, warning and its line, submodules."""
     import json
     from dataclasses import asdict

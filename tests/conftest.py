@@ -73,3 +73,33 @@ def run_cli(cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout
         env={**os.environ, **GIT_ENV, **(env or {})},
         timeout=timeout,
     )
+
+
+#: Whole-migration runs on the bundled example, longest first.  pytest-xdist hands tests
+#: out in collection order, so starting these first keeps one long test from being the
+#: tail of the run while the other worker idles.
+LONG_FIRST = (
+    "tests/e2e/test_demo.py",
+    "tests/e2e/test_phase_e_example.py",
+    "tests/e2e/test_phase_d_example.py",
+    "tests/e2e/test_shim_generate.py",
+    "tests/e2e/test_phase_a_example.py",
+    "tests/e2e/test_audit_check.py",
+    "tests/e2e/test_playbook.py",
+    "tests/e2e/test_phase_b_example.py",
+    "tests/e2e/test_cli_lifecycle.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        path = Path(str(item.fspath)).resolve()
+        try:
+            rel = path.relative_to(REPO_ROOT).as_posix()
+        except ValueError:
+            return len(rank)
+        return rank.get(rel, len(rank))
+
+    items.sort(key=key)  # stable: the order inside each group is kept

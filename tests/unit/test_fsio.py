@@ -371,8 +371,31 @@ def test_temp_name_collision_is_retried(tmp_path: Path, monkeypatch: pytest.Monk
 # --------------------------------------------------------------------------
 
 
-def test_fsync_dir_works(tmp_path: Path) -> None:
+def _record_fsyncs(monkeypatch: pytest.MonkeyPatch, behaviour=None) -> list[tuple[int, bool]]:
+    """Record (fd, is_directory) for every fsync; ``behaviour`` replaces the real call."""
+    import stat
+
+    calls: list[tuple[int, bool]] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls.append((fd, stat.S_ISDIR(os.fstat(fd).st_mode)))
+        (behaviour or real)(fd)
+
+    monkeypatch.setattr(fsio.os, "fsync", fsync)
+    return calls
+
+
+def _open_fds() -> set[int]:
+    return {int(n) for n in os.listdir("/proc/self/fd")} if os.path.isdir("/proc/self/fd") else set()
+
+
+def test_fsync_dir_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _record_fsyncs(monkeypatch)
+    before = _open_fds()
     fsync_dir(tmp_path)
+    assert [is_dir for _, is_dir in calls] == [True]  # the directory itself was synced, once
+    assert _open_fds() == before  # and its descriptor closed
 
 
 @pytest.mark.parametrize("code", [errno.EINVAL, errno.EBADF])
@@ -382,18 +405,26 @@ def test_fsync_dir_ignores_unsupported(
     def unsupported(fd):
         raise OSError(code, "not supported here")
 
-    monkeypatch.setattr(fsio.os, "fsync", unsupported)
-    fsync_dir(tmp_path)
+    calls = _record_fsyncs(monkeypatch, unsupported)
+    before = _open_fds()
+    fsync_dir(tmp_path)  # no exception: this filesystem cannot sync directories
+    assert [is_dir for _, is_dir in calls] == [True]  # it was tried on the directory
+    assert _open_fds() == before  # the descriptor is closed on the error path too
 
 
 def test_fsync_dir_ignores_unopenable_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    opened: list[object] = []
+
     def denied(*args, **kwargs):
+        opened.append(args[0])
         raise PermissionError(errno.EACCES, "denied")
 
     monkeypatch.setattr(fsio.os, "open", denied)
-    fsync_dir(tmp_path)
+    calls = _record_fsyncs(monkeypatch)
+    fsync_dir(tmp_path)  # no exception: a directory that cannot be opened is not synced
+    assert opened == [tmp_path] and calls == []
 
 
 def test_fsync_dir_propagates_real_io_errors(

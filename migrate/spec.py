@@ -238,6 +238,9 @@ def parse_spec(
             errors.append(f"{prefix}version: {version!r} is not a PEP 440 version")
 
     moves = _parse_moves(data.get("move", []), prefix, errors)
+    # Read before the error check below: a wrong type is reported with the rest, never dropped.
+    distribution = _get_str(data, "distribution", prefix, errors, default=None)
+    gate = _get_str(data, "gate", prefix, errors, default=None)
 
     sections: dict[str, Any] = {}
     for name, parser in SECTION_PARSERS.items():
@@ -257,8 +260,8 @@ def parse_spec(
         exclude=exclude,
         protected=protected,
         version=version,
-        distribution=_get_str(data, "distribution", prefix, errors, default=None),
-        gate=_get_str(data, "gate", prefix, errors, default=None),
+        distribution=distribution,
+        gate=gate,
         sections=sections,
         raw_hash=digest[:16],
     )

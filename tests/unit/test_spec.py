@@ -86,3 +86,11 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
         load_spec(write(tmp_path, "[move\n"))
     with pytest.raises(SpecError, match="no \\[tool.ssot-migrate\\] table found"):
         load_spec(start=tmp_path)
+
+
+def test_gate_and_distribution_of_the_wrong_type_are_spec_errors(tmp_path: Path) -> None:
+    p = write(tmp_path, 'gate = ["pytest"]\ndistribution = 3\n[[move]]\nfrom = "pkg.a"\nto = "pkg.b"\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    text = info.value.render()
+    assert "gate" in text and "distribution" in text

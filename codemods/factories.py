@@ -467,7 +467,7 @@ def _resolve(spec: Spec) -> tuple[FactoryTable | None, list[str]]:
     if section is None:
         return None, [
             "tool.ssot-migrate.factories: phase D needs this section: the target factory and one "
-            "[[tool.ssot-migrate.factories.rule]] per legacy callable (see docs/playbook/phase_d.md)"
+            "[[tool.ssot-migrate.factories.rule]] per legacy callable (see PLAYBOOK.md, section 'Phase D')"
         ]
     errors: list[str] = []
     modules = {section.target.partition(":")[0]}

@@ -1183,7 +1183,7 @@ class PhaseA(Phase):
             where = "[tool.ssot-migrate.interface]" if spec.path.name == "pyproject.toml" else "[interface]"
             raise AnalysisError([
                 f"{where}: phase A needs this table: the canonical class, the legacy implementations "
-                "and the map (see docs/playbook/phase_a.md)"
+                "and the map (see PLAYBOOK.md, section 'Phase A')"
             ])
         key = (spec.raw_hash, str(spec.root), id(index))
         if self._cache is None or self._cache[0] != key:

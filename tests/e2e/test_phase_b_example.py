@@ -3,7 +3,7 @@
 plan (the conflict in .env.staging is reported with both values and lines, and
 that file is left alone), apply behind the mission-critical gate, a failing
 gate that rolls itself back, rollback restoring every byte, and the commands
-of docs/playbook/phase_b.md run in order, which resolve the conflict with
+of PLAYBOOK.md's "Phase B" section run in order, which resolve the conflict with
 ``--prefer canonical`` and make the example's config-key SSOT check pass.
 """
 
@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import GIT_ENV, REPO_ROOT, git, run_cli, snapshot
 
 EXAMPLE = REPO_ROOT / "examples" / "websocket_app"
-PLAYBOOK = REPO_ROOT / "docs" / "playbook" / "phase_b.md"
+PLAYBOOK = REPO_ROOT / "PLAYBOOK.md"
 OLD, NEW, FB = "NEXT_PUBLIC_WEBSOCKET_URL", "NEXT_PUBLIC_WS_URL", "NEXT_PUBLIC_WEBSOCKET_URL_FALLBACK"
 CHANGED = [".env", "Dockerfile", "chat_backend/config.py", "docker-compose.yml", "frontend/config.ts"]
 CONFIG_CHECK = "tests/ssot/test_ssot_consolidation.py::test_single_config_key"
@@ -86,6 +86,7 @@ def test_plan_apply_gate_rollback(repo: Path) -> None:
 
 def _shell_blocks() -> list[list[str]]:
     text = PLAYBOOK.read_text(encoding="utf-8")
+    text = text[text.index("\n## Phase B") : text.index("\n## Phase C")]  # this phase's section only
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
     return [[line.split("  #")[0].strip() for line in b.strip().splitlines() if line.strip()] for b in blocks]
 

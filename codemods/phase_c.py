@@ -41,7 +41,8 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
-from .bindings import module_binding_uses
+from .bindings import _in_import, module_binding_uses
+from .chains import ChainHit, attribute_chain, legacy_prefix, own_lookups
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
@@ -378,6 +379,9 @@ class ImportRewriter:
         self.from_plans: dict[cst.ImportFrom, _FromPlan] = {}
         self.import_plans: dict[cst.Import, list[cst.ImportAlias]] = {}
         self.handled_strings: set[cst.SimpleString] = set()
+        #: Import lines added after an existing line (the import that makes a rewritten chain resolve).
+        self.add_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}
+        self._added_keys: dict[cst.SimpleStatementLine, set[tuple]] = {}
         self.edit_count = 0
         self._scopes: Any = None
 
@@ -428,12 +432,14 @@ class ImportRewriter:
             self._plan_import_from(node)  # type: ignore[arg-type]
         self._merge_into_siblings()
         self._dedupe_plain_imports()
+        self._plan_parent_chains()
         for node in self.tree.nodes(cst.SimpleString):
             if node not in self.handled_strings:
                 self._plan_string(node)  # type: ignore[arg-type]
         for node in self.tree.nodes(cst.Comment):
             self._plan_comment(node)  # type: ignore[arg-type]
-        self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans)
+        added = sum(len(v) for v in self.add_after.values())
+        self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans) + added
         if not self.edit_count:
             return self.module
         return self.module.visit(_Applier(self, self._on_edit_paths()))
@@ -441,7 +447,7 @@ class ImportRewriter:
     def _on_edit_paths(self) -> set[cst.CSTNode]:
         """The edited nodes and their ancestors: the applier skips every other subtree."""
         keep: set[cst.CSTNode] = set()
-        for node in [*self.replace, *self.from_plans, *self.import_plans]:
+        for node in [*self.replace, *self.from_plans, *self.import_plans, *self.add_after]:
             n: cst.CSTNode | None = node
             while n is not None and n not in keep:
                 keep.add(n)
@@ -491,12 +497,14 @@ class ImportRewriter:
             )
             self.ref(node, "import", full, False)
             return None
-        uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None)
+        uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None, binding=node)
         if uses is None:
             self.ref(node, "import", full, False)
             return None
         target, edits = uses
         if target is None:
+            for old_node, new_node in edits:  # moved names read through a binding that stays
+                self._edit(old_node, new_node)
             return None
         if alias.asname is None:
             # `import a.b.c` binds `a`; other uses of `a`/`a.b` must stay bound.
@@ -543,7 +551,7 @@ class ImportRewriter:
         return None
 
     def _module_uses(
-        self, assignment: Any, full: str, new_full: str | None, *, dotted_binding: bool
+        self, assignment: Any, full: str, new_full: str | None, *, dotted_binding: bool, binding: cst.CSTNode | None = None
     ) -> tuple[str | None, list[tuple[cst.CSTNode, cst.CSTNode]]] | None:
         """Plan the rewrites of the uses of a binding to module ``full``.
 
@@ -573,14 +581,9 @@ class ImportRewriter:
             if not attr_moves:
                 return None, []
             if plain or len(dests) != 1:
-                for n, parent, hit in attr_moves:
-                    self.report(
-                        parent,
-                        "C103",
-                        f"{full}.{parent.attr.value} moved to {hit[0]}:{hit[1]}, but the module binding is also "
-                        "used for names that did not move: not rewritten",
-                    )
-                return None
+                # The binding stays for the names that did not move; each moved name's
+                # chain is rewritten on its own, with the import that makes it resolve.
+                return None, self._partial_symbol_chains(full, attr_moves, plain, dotted_binding, binding)
             target = dests.pop()
         assert target is not None
         # Every attribute read through the binding must exist on the new module.
@@ -634,6 +637,203 @@ class ImportRewriter:
                 base = n
             edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=hit[1]))))
         return target, edits
+
+    # -- moved names read through a binding that stays; chains through a parent package --
+    def _partial_symbol_chains(
+        self,
+        full: str,
+        attr_moves: list[tuple[cst.CSTNode, cst.Attribute, tuple[str, str]]],
+        plain: list[cst.CSTNode],
+        dotted_binding: bool,
+        binding: cst.CSTNode | None,
+    ) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+        """``import a.b; a.b.X`` with ``X`` moved to ``a.c:Y`` while ``a.b.Z`` stays: ``a.c.Y`` plus ``import a.c``."""
+        edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+        for n, parent, (new_mod, new_name) in attr_moves:
+            old = f"{full}.{parent.attr.value}"
+            if module_defines(self.index, new_mod, new_name) is False:
+                self.report(parent, "C107", f"{old} moved to {new_mod}:{new_name}, which {new_mod} does not define: not rewritten")
+                self.ref(parent, "attribute", old, False)
+                continue
+            base = self._resolvable(binding, n, new_mod, dotted_binding, parent, old)
+            if base is None:
+                self.ref(parent, "attribute", old, False)
+                continue
+            edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=new_name))))
+            self.ref(parent, "attribute", old, True)
+        for n in plain:
+            # String annotations "a.b.X": _plan_string rewrites them; the import must be there too.
+            if not (dotted_binding and isinstance(n, cst.SimpleString)):
+                continue
+            value = n.evaluated_value
+            if not isinstance(value, str) or not value.startswith(full + "."):
+                continue
+            hit = self.table._symbols.get((full, value[len(full) + 1:].split(".")[0]))  # noqa: SLF001
+            if hit is not None and module_defines(self.index, hit[0], hit[1]) is not False:
+                self._resolvable(binding, n, hit[0], True, n, value)
+        return edits
+
+    def _resolvable(
+        self, binding: cst.CSTNode | None, n: cst.CSTNode, new_mod: str, dotted_binding: bool, at: cst.CSTNode, old: str
+    ) -> cst.BaseExpression | None:
+        """An expression naming module ``new_mod`` where ``n`` is, adding the import it needs (None: reported)."""
+        root = new_mod.split(".")[0]
+        if isinstance(binding, cst.ImportFrom) and not dotted_binding:
+            src = self._from_source(binding)
+            parent, _, leaf = new_mod.rpartition(".")
+            if src is not None and parent == src and leaf not in self.used_names:
+                stmt = cst.ImportFrom(module=binding.module, relative=binding.relative, names=[cst.ImportAlias(name=cst.Name(leaf))])
+                if self._add_after(binding, stmt, ("from", parent, leaf, leaf)):
+                    return cst.Name(leaf)
+        bound_root = isinstance(n, (cst.Name, cst.Attribute)) and dotted_binding and (_dotted(n) or "").split(".")[0] == root
+        if binding is not None and (bound_root or self._root_free(root)):
+            stmt = cst.Import(names=[cst.ImportAlias(name=_name_or_attr(new_mod))])
+            if self._add_after(binding, stmt, ("import", new_mod)):
+                return self._chain(n, new_mod)
+        self.report(
+            at,
+            "C103",
+            f"{old} moved to {new_mod}, but `import {new_mod}` would rebind `{root}`, which this file uses otherwise: not rewritten",
+        )
+        return None
+
+    def _from_source(self, node: cst.ImportFrom) -> str | None:
+        mod = _dotted(node.module) if node.module is not None else None
+        if node.relative:
+            return resolve_relative(self.package, len(node.relative), mod) if self.package else None
+        return mod
+
+    def _root_free(self, root: str) -> bool:
+        """Whether ``import root.x`` may bind ``root`` here: unused, or bound only by ``import root...``."""
+        by_import = False
+        for imp in self.tree.nodes(cst.Import):
+            for a in imp.names:  # type: ignore[attr-defined]
+                if a.asname is not None:
+                    if _alias_local(a) == root:
+                        return False
+                elif (_dotted(a.name) or "").split(".")[0] == root:
+                    by_import = True
+        for imp in self.tree.nodes(cst.ImportFrom):
+            if not isinstance(imp.names, cst.ImportStar) and any(_alias_local(a) == root for a in imp.names):  # type: ignore[attr-defined]
+                return False
+        for name in self.tree.nodes(cst.Name):
+            if name.value != root:  # type: ignore[attr-defined]
+                continue
+            parent = self.parents.get(name)
+            if isinstance(parent, cst.Attribute) and parent.attr is name or isinstance(parent, cst.Arg) and parent.keyword is name:
+                continue
+            if _in_import(self.parents, name):
+                continue
+            if not by_import:
+                return False
+            scope = self.scopes.get(name)
+            if scope is None or any(not isinstance(a.node, cst.Import) for a in scope[root]):
+                return False
+        return True
+
+    def _add_after(self, binding: cst.CSTNode, small: cst.BaseSmallStatement, key: tuple) -> bool:
+        """Add an import line after the line of ``binding`` (once; not when the block already has it)."""
+        line = self.parents.get(binding)
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        block = self.parents.get(line)
+        for imp in [*self.tree.nodes(cst.Import), *self.tree.nodes(cst.ImportFrom)]:
+            other_line = self.parents.get(imp)
+            if self.parents.get(other_line) not in (block, self.module) or isinstance(imp.names, cst.ImportStar):  # type: ignore[attr-defined]
+                continue
+            if isinstance(imp, cst.Import):
+                names = self.import_plans.get(imp) or imp.names
+                if key[0] == "import" and any(a.asname is None and _dotted(a.name) == key[1] for a in names):
+                    return True
+            elif key[0] == "from" and imp not in self.from_plans and self._from_source(imp) == key[1]:  # type: ignore[arg-type]
+                if any(_dotted(a.name) == key[2] and _alias_local(a) == key[3] for a in imp.names):  # type: ignore[attr-defined]
+                    return True
+        if key not in self._added_keys.setdefault(line, set()):
+            self._added_keys[line].add(key)
+            self.add_after.setdefault(line, []).append(cst.SimpleStatementLine(body=[small]))
+        return True
+
+    def _plan_parent_chains(self) -> None:
+        """``import pkg`` then ``pkg.old.URL``: the chain reaches a moved module without an import naming it."""
+        bound: dict[str, str] = {}  # local name -> module, for `import M` / `import M as m`
+        for imp in self.tree.nodes(cst.Import):
+            for a in imp.names:  # type: ignore[attr-defined]
+                dotted = _dotted(a.name) or ""
+                if a.asname is not None:
+                    bound[_alias_local(a)] = dotted
+                else:
+                    bound.setdefault(dotted.split(".")[0], dotted.split(".")[0])
+        imported = {(_dotted(a.name) or "") for imp in self.tree.nodes(cst.Import) for a in imp.names}  # type: ignore[attr-defined]
+        for name in self.tree.nodes(cst.Name):
+            module = bound.get(name.value)  # type: ignore[attr-defined]
+            if module is None or self.table.is_legacy_module(module):
+                continue
+            parent = self.parents.get(name)
+            if not (isinstance(parent, cst.Attribute) and parent.value is name) or _in_import(self.parents, name):
+                continue
+            chain = attribute_chain(self.parents, name)  # type: ignore[arg-type]
+            dotted = module.split(".") + [c.attr.value for c in chain[1:]]  # type: ignore[attr-defined]
+            start = len(module.split("."))
+            hit = legacy_prefix(self.table, self.index, dotted, start)
+            if hit is None:
+                continue
+            node = chain[len(hit.old.split(".")) - start]
+            if any(n in self.replace for n in chain) or any(
+                m == hit.old or m.startswith(hit.old + ".") or hit.old.startswith(m + ".") and self.table.is_legacy_module(m) for m in imported
+            ):
+                continue  # an import of the legacy module itself: its binding's rewrite owns the chain
+            binding = self._module_import_binding(name)  # type: ignore[arg-type]
+            if binding is None:
+                continue  # the name is not (only) the import's binding here
+            self._plan_chain(name, binding, module, node, hit)  # type: ignore[arg-type]
+
+    def _module_import_binding(self, name: cst.Name) -> cst.Import | None:
+        scope = self.scopes.get(name)
+        if scope is None:
+            return None
+        assignments = list(scope[name.value])
+        if not assignments or any(not isinstance(a.node, cst.Import) for a in assignments):
+            return None
+        return min((a.node for a in assignments), key=self.line)
+
+    def _plan_chain(self, name: cst.Name, binding: cst.Import, module: str, node: cst.CSTNode, hit: ChainHit) -> None:
+        text = cst.Module(body=[]).code_for_node(node)
+        if hit.error:
+            self.report(
+                node,
+                "C117",
+                f"attribute chain {text} reaches {hit.old}, which moved to {hit.new}, but {hit.error}: not rewritten "
+                "(it fails once nothing imports the legacy module)",
+                Severity.ERROR,
+            )
+            self.ref(node, "attribute", hit.old, False)
+            return
+        local = name.value
+        if local != module.split(".")[0] or module.count("."):
+            # `import pkg as p`: reach the canonical module through `p` when it is below `pkg`.
+            if not hit.new.startswith(module + "."):
+                expr_text = None
+            else:
+                expr_text = local + hit.new[len(module):]
+        else:
+            expr_text = hit.new
+        root = hit.module.split(".")[0]
+        if expr_text is None or not (root == local and expr_text == hit.new or self._root_free(root)):
+            self.report(
+                node,
+                "C117",
+                f"attribute chain {text} reaches {hit.old}, which moved to {hit.new}; `import {hit.module}` would rebind "
+                f"`{root}` here: not rewritten",
+                Severity.ERROR,
+            )
+            self.ref(node, "attribute", hit.old, False)
+            return
+        if not self._add_after(binding, cst.Import(names=[cst.ImportAlias(name=_name_or_attr(hit.module))]), ("import", hit.module)):
+            self.report(node, "C117", f"attribute chain {text} reaches {hit.old}; cannot add `import {hit.module}` here: not rewritten", Severity.ERROR)
+            self.ref(node, "attribute", hit.old, False)
+            return
+        self._edit(node, self._chain(node, expr_text))
+        self.ref(node, "attribute", hit.old, True)
 
     def _chain(self, node: cst.CSTNode, dotted: str) -> cst.BaseExpression:
         new = _expr(dotted)
@@ -737,7 +937,10 @@ class ImportRewriter:
                     self.report(node, "C109", f"cannot follow the binding `{local}` made by this import: not rewritten")
                     self.ref(node, "import", full, False)
                     return None
-                uses = self._module_uses(assignment, full, None, dotted_binding=False)
+                uses = self._module_uses(assignment, full, None, dotted_binding=False, binding=node)
+                if uses and uses[0] is None:
+                    for a, b in uses[1]:  # moved names read through a binding that stays
+                        self._edit(a, b)
                 if not uses or uses[0] is None:
                     return None
                 new_full, edits = uses
@@ -861,6 +1064,8 @@ class ImportRewriter:
     def _plan_star(self, node: cst.ImportFrom, src: str, level: int, anchor: str | None) -> None:
         new = self.table.resolve_module(src)
         if new is None:
+            if src in self.table.symbol_modules() and self._explicit_star_names(node, src, level, anchor):
+                return
             if src in self.table.symbol_modules():
                 names = sorted(n for (m, n), _ in self.table.symbol_moves if m == src)
                 self.report(node, "C108", f"star import from {src}, whose names {', '.join(names)} moved: not rewritten; import them explicitly")
@@ -884,6 +1089,35 @@ class ImportRewriter:
                 return
         self.ref(node, "star-import", src, True)
         self.from_plans[node] = _FromPlan([], [_AliasGroup(new)], level, anchor, 1)
+
+    def _explicit_star_names(self, node: cst.ImportFrom, src: str, level: int, anchor: str | None) -> bool:
+        """``from a.b import *`` in a file that reads moved names: import each explicitly after the star line.
+
+        False (the caller reports) when a moved name the file reads cannot be imported from its new module.
+        """
+        reads = self._bare_reads()
+        wanted = [(name, new) for (mod, name), new in self.table.symbol_moves if mod == src and name in reads]
+        if any(module_defines(self.index, m, n) is False for _, (m, n) in wanted):
+            return False
+        for name, (new_mod, new_name) in sorted(wanted):
+            relative, module = self.module_expr(new_mod, _FromPlan([], [], level, anchor))
+            alias = cst.ImportAlias(
+                name=cst.Name(new_name), asname=cst.AsName(name=cst.Name(name)) if name != new_name else None
+            )
+            self._add_after(node, cst.ImportFrom(module=module, relative=relative, names=[alias]), ("from", new_mod, new_name, name))
+            self.ref(node, "star-import", f"{src}:{name}", True)
+        return True
+
+    def _bare_reads(self) -> set[str]:
+        """Names read as plain names (not attributes, keywords or import paths)."""
+        out = set()
+        for name in self.tree.nodes(cst.Name):
+            parent = self.parents.get(name)
+            if isinstance(parent, cst.Attribute) and parent.attr is name or isinstance(parent, cst.Arg) and parent.keyword is name:
+                continue
+            if not _in_import(self.parents, name):
+                out.add(name.value)  # type: ignore[attr-defined]
+        return out
 
     # -- merge new import groups into an existing canonical import nearby ----------
     def _merge_into_siblings(self) -> None:
@@ -1178,6 +1412,17 @@ class _Applier(cst.CSTTransformer):
         return updated_node.with_changes(names=aliases)
 
     def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
+        out = self._leave_line(original_node, updated_node)
+        extra = self.o.add_after.get(original_node)
+        if not extra:
+            return out
+        if isinstance(out, cst.RemovalSentinel):
+            return cst.FlattenSentinel(extra)
+        if isinstance(out, cst.FlattenSentinel):
+            return cst.FlattenSentinel([*out.nodes, *extra])
+        return cst.FlattenSentinel([out, *extra])
+
+    def _leave_line(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         repl = self.o.replace.get(original_node)
         if repl is not None:
             return repl

@@ -217,14 +217,18 @@ IMPORT_FORMS = [
         """,
     ),
     case(
-        "noop-symbol-module-also-used-for-unmoved-names-reported",
+        "symbol-module-also-used-for-unmoved-names-moved-chain-rewritten",
         """\
         import pkg.impl
 
         x = pkg.impl.OldThing, pkg.impl.helper
         """,
-        None,
-        codes=("C103",),
+        """\
+        import pkg.impl
+        import pkg.canon
+
+        x = pkg.canon.Thing, pkg.impl.helper
+        """,
     ),
     case(
         "noop-module-object-used-as-value-reported",
@@ -1062,14 +1066,18 @@ EXPORTS = [
         codes=(ANY_WARNING,),
     ),
     case(
-        "noop-star-import-from-symbol-module-reported",
+        "star-import-from-symbol-module-gets-explicit-import",
         """\
         from pkg.impl import *
 
         x = OldThing
         """,
-        None,
-        codes=("C108",),
+        """\
+        from pkg.impl import *
+        from pkg.canon import Thing as OldThing
+
+        x = OldThing
+        """,
     ),
     case(
         "re-export-module-in-package-init",

@@ -43,6 +43,7 @@ from migrate.verify import VerifyPolicy
 from . import register
 from .bindings import _in_import, module_binding_uses
 from .chains import ChainHit, attribute_chain, legacy_prefix, own_lookups
+from .linelength import project_line_length, too_long, wrapped_import
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
@@ -242,20 +243,20 @@ def interception_reports(plan: Plan) -> list[Report]:
             if not isinstance(f, PatchFact):
                 continue
             mod, _, name = f.before.rpartition(".")
-            for imp in imports.get(f"{mod}:{name}", []):
-                where = f"{imp.path}:{imp.line}"
+            # One report per patch site: the intercepted imports are its details (related).
+            hits = [imp for imp in imports.get(f"{mod}:{name}", []) if imp.function_level or not f.after]
+            if hits:
+                wheres = tuple(f"{imp.path}:{imp.line}" for imp in hits)
+                news = ", ".join(sorted({imp.new for imp in hits}))
+                count = f"the import at {wheres[0]}" if len(hits) == 1 else f"{len(hits)} imports (first at {wheres[0]})"
                 if f.after:
                     msg = (
-                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
-                        f"{imp.new}; the target was rewritten to {f.after!r} to keep intercepting it"
+                        f"patch target {f.before!r} intercepted {count}, which now read(s) {news}; "
+                        f"the target was rewritten to {f.after!r} to keep intercepting it"
                     )
                 else:
-                    msg = (
-                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
-                        f"{imp.new}; the patch no longer intercepts it"
-                    )
-                if imp.function_level or not f.after:
-                    out.append(Report(f.path, f.line, "C301", msg, Severity.WARNING, related=(where,)))
+                    msg = f"patch target {f.before!r} intercepted {count}, which now read(s) {news}; the patch no longer intercepts it"
+                out.append(Report(f.path, f.line, "C301", msg, Severity.WARNING, related=wheres))
             hit = renamed_bindings.get(f.before)
             if hit:
                 out.append(
@@ -396,6 +397,19 @@ class ImportRewriter:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.tree.line(node)
+
+    @property
+    def line_length(self) -> int | None:
+        """The project's configured limit (ruff/black/isort/flake8); None when none is configured."""
+        return project_line_length(self.index.root)
+
+    def indent_of(self, node: cst.CSTNode) -> int:
+        """Columns of indentation of the source line where ``node`` starts."""
+        if not hasattr(self, "_source_lines"):
+            self._source_lines = self.tree.bytes.decode(self.module.encoding, "replace").splitlines()
+        n = self.line(node) - 1
+        text = self._source_lines[n] if 0 <= n < len(self._source_lines) else ""
+        return len(text) - len(text.lstrip(" \t"))
 
     def _binding_scope(self, node: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> Any:
         """The scope in which to follow the binding ``alias`` makes.
@@ -1158,6 +1172,9 @@ class ImportRewriter:
                 if fresh and not _is_single_line(sibling):
                     remaining.append(group)
                     continue
+                if fresh and self._merge_too_long(sibling, [*(sib_plan.appended if sib_plan else []), *fresh]):
+                    remaining.append(group)  # its own line; wrapped by the applier if that is too long too
+                    continue
                 if sib_plan is None:
                     sib_plan = _FromPlan(list(sibling.names), [], 0, None)  # type: ignore[arg-type]
                     self.from_plans[sibling] = sib_plan
@@ -1165,6 +1182,11 @@ class ImportRewriter:
             plan.groups = remaining
             if not plan.stays and not plan.groups:
                 plan.remove = True
+
+    def _merge_too_long(self, sibling: cst.ImportFrom, more: list[cst.ImportAlias]) -> bool:
+        code = cst.Module(body=[]).code_for_node
+        text = code(sibling) + "".join(", " + code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in more)
+        return too_long(text, self.indent_of(sibling), self.line_length)
 
     def _find_sibling_import(
         self, body: Sequence[cst.CSTNode], idx: int, dest: str, me: cst.ImportFrom, keys: set[tuple[str | None, str]] | None = None
@@ -1267,6 +1289,8 @@ class ImportRewriter:
         kind = self._string_kind(node)
         new, why = self.table.rewrite_dotted(value, self.index)
         if new is not None or why:
+            if kind == "patch" and new is not None and self._patch_stays(node, value, new):
+                return
             if kind in ("patch", "importlib", "annotation"):
                 if new is not None:
                     repl = self._with_string(node, new)
@@ -1321,6 +1345,26 @@ class ImportRewriter:
             )
             self.ref(node, kind if kind == "docstring" else "string", m.group(0), False)
             break
+
+    def _patch_stays(self, node: cst.SimpleString, value: str, new: str) -> bool:
+        """A patch target names where a name is looked up: keep it while the legacy module itself looks the name up."""
+        mod, _, name = value.rpartition(".")
+        exp = self.index.get(mod)
+        if exp is None or new.rpartition(".")[0] == mod:
+            return False
+        lines = own_lookups(self.index, mod, name)
+        if not lines:
+            return False
+        self.report(
+            node,
+            "C303",
+            f"patch target {value!r} intercepts {mod}'s own lookup of {name} ({exp.path}:{lines[0]}), which stays; "
+            f"rewritten to {new!r} it would intercept nothing there: kept",
+            related=tuple(f"{exp.path}:{line}" for line in lines),
+        )
+        self.ref(node, "patch", value, False)
+        self.facts.append(PatchFact(self.path, self.line(node), value, None))
+        return True
 
     def _rewrite_prose(self, text: str) -> str:
         def sub(m: re.Match[str]) -> str:
@@ -1413,14 +1457,33 @@ class _Applier(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
         out = self._leave_line(original_node, updated_node)
-        extra = self.o.add_after.get(original_node)
-        if not extra:
+        extra = self.o.add_after.get(original_node, [])
+        planned = any(s in self.o.from_plans for s in original_node.body)
+        if not extra and not planned:
             return out
         if isinstance(out, cst.RemovalSentinel):
-            return cst.FlattenSentinel(extra)
-        if isinstance(out, cst.FlattenSentinel):
-            return cst.FlattenSentinel([*out.nodes, *extra])
-        return cst.FlattenSentinel([out, *extra])
+            lines = []
+        elif isinstance(out, cst.FlattenSentinel):
+            lines = list(out.nodes)
+        else:
+            lines = [out]
+        lines = [self._within_limit(line, original_node) for line in [*lines, *extra]]
+        if not lines:
+            return out
+        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
+
+    def _within_limit(self, line: cst.SimpleStatementLine, original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        """A single-line ``from`` import the rewrite made longer than the project's limit, wrapped in parentheses."""
+        limit = self.o.line_length
+        if limit is None or len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
+            return line
+        stmt = line.body[0]
+        if stmt.lpar is not None or isinstance(stmt.names, cst.ImportStar):
+            return line
+        text = cst.Module(body=[]).code_for_node(line.with_changes(leading_lines=[]))
+        if not too_long(text, self.o.indent_of(original), limit):
+            return line
+        return line.with_changes(body=[wrapped_import(stmt, self.o.module.default_indent)])
 
     def _leave_line(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         repl = self.o.replace.get(original_node)
@@ -1481,7 +1544,8 @@ class _Applier(cst.CSTTransformer):
             head = node.with_changes(relative=relative, module=module, names=names)
         for group in groups:
             relative, module = self.o.module_expr(group.dest, plan)
-            parens = parenthesized and any(_has_comments(a) for a in group.aliases)
+            # A parenthesised multi-line import stays multi-line in its split-off groups too.
+            parens = parenthesized and (not _is_single_line(node) or any(_has_comments(a) for a in group.aliases))
             names = _fix_commas(list(group.aliases) if parens else _fresh_aliases(group.aliases), parens)
             if parens:
                 names[-1] = _close_like(names[-1], node)

@@ -968,7 +968,7 @@ SPLITS = [
         """,
     ),
     case(
-        "split-parenthesised-without-comments",
+        "split-parenthesised-without-comments-stays-multi-line",
         """\
         from pkg.impl import (
             OldThing,
@@ -979,7 +979,9 @@ SPLITS = [
         from pkg.impl import (
             helper,
         )
-        from pkg.canon import Thing as OldThing
+        from pkg.canon import (
+            Thing as OldThing,
+        )
         """,
     ),
     case(
@@ -1619,7 +1621,7 @@ BYTES_REWRITES = [
     ),
     pytest.param(
         b"from pkg.impl import (\r\n    helper,\r\n    OldThing,\r\n)\r\nx = 1\r\n",
-        b"from pkg.impl import (\r\n    helper,\r\n)\r\nfrom pkg.canon import Thing as OldThing\r\nx = 1\r\n",
+        b"from pkg.impl import (\r\n    helper,\r\n)\r\nfrom pkg.canon import (\r\n    Thing as OldThing,\r\n)\r\nx = 1\r\n",
         id="crlf-parenthesised-split",
     ),
     pytest.param(

@@ -71,6 +71,15 @@ class PatchFact:
 
 
 @dataclass(frozen=True)
+class ChainFact:
+    """A chain rewritten through an alias of its package (``p.old`` -> ``p._old``): a target the verifier allows."""
+
+    path: str
+    line: int
+    new: str
+
+
+@dataclass(frozen=True)
 class ImportFact:
     """A rewritten binding of a legacy symbol (for the patch-interception check)."""
 
@@ -175,6 +184,7 @@ class PhaseC(Phase):
         for _, (mod, name) in table.symbol_moves:
             allowed |= {mod, name}
         renames = {}
+        allowed |= {f.new for f in outcome.facts if isinstance(f, ChainFact)}
         for f in outcome.facts:
             if isinstance(f, ImportFact) and f.local != f.new_local:
                 renames[f.local] = f.new_local
@@ -592,7 +602,7 @@ class ImportRewriter:
             # The module stays; only some of its symbols moved.  Retarget the binding
             # only if every use is a moved symbol going to one module.
             dests = {hit[0] for _, _, hit in attr_moves}
-            if not attr_moves:
+            if not attr_moves and not (dotted_binding and any(self._moved_string(n, full) for n in plain)):
                 return None, []
             if plain or len(dests) != 1:
                 # The binding stays for the names that did not move; each moved name's
@@ -679,13 +689,17 @@ class ImportRewriter:
             # String annotations "a.b.X": _plan_string rewrites them; the import must be there too.
             if not (dotted_binding and isinstance(n, cst.SimpleString)):
                 continue
-            value = n.evaluated_value
-            if not isinstance(value, str) or not value.startswith(full + "."):
-                continue
-            hit = self.table._symbols.get((full, value[len(full) + 1:].split(".")[0]))  # noqa: SLF001
+            hit = self._moved_string(n, full)
             if hit is not None and module_defines(self.index, hit[0], hit[1]) is not False:
-                self._resolvable(binding, n, hit[0], True, n, value)
+                self._resolvable(binding, n, hit[0], True, n, n.evaluated_value)  # type: ignore[arg-type]
         return edits
+
+    def _moved_string(self, n: cst.CSTNode, full: str) -> tuple[str, str] | None:
+        """The move of ``X`` for a string ``"<full>.X..."`` that names a moved symbol."""
+        value = n.evaluated_value if isinstance(n, cst.SimpleString) else None
+        if not isinstance(value, str) or not value.startswith(full + "."):
+            return None
+        return self.table._symbols.get((full, value[len(full) + 1:].split(".")[0]))  # noqa: SLF001
 
     def _resolvable(
         self, binding: cst.CSTNode | None, n: cst.CSTNode, new_mod: str, dotted_binding: bool, at: cst.CSTNode, old: str
@@ -848,6 +862,8 @@ class ImportRewriter:
             return
         self._edit(node, self._chain(node, expr_text))
         self.ref(node, "attribute", hit.old, True)
+        if expr_text != hit.new:
+            self.facts.append(ChainFact(self.path, self.line(node), expr_text))
 
     def _chain(self, node: cst.CSTNode, dotted: str) -> cst.BaseExpression:
         new = _expr(dotted)

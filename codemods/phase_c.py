@@ -7,7 +7,11 @@ What it does
     and ``if TYPE_CHECKING:``) is rewritten in place to the canonical module
     named by the move map.  Exact dotted strings in the string classes that
     name import targets (``mock.patch``, ``importlib.import_module``,
-    ``pkgutil.resolve_name``, string annotations) follow.
+    ``pkgutil.resolve_name``, string annotations) follow, and so do attribute
+    chains that reach a moved target through a package the file imports
+    (``pkg.old.URL``; the import that makes the new chain resolve is added).
+    A ``mock.patch`` target stays where the legacy module itself still looks
+    the name up (see :mod:`codemods.chains`).
 
 Why
     Fifteen import paths for one class means fifteen places to forget when
@@ -258,7 +262,7 @@ def interception_reports(plan: Plan) -> list[Report]:
             if hits:
                 wheres = tuple(f"{imp.path}:{imp.line}" for imp in hits)
                 news = ", ".join(sorted({imp.new for imp in hits}))
-                count = f"the import at {wheres[0]}" if len(hits) == 1 else f"{len(hits)} imports (first at {wheres[0]})"
+                count = f"the lookup at {wheres[0]}" if len(hits) == 1 else f"{len(hits)} lookups (first at {wheres[0]})"
                 if f.after:
                     msg = (
                         f"patch target {f.before!r} intercepted {count}, which now read(s) {news}; "
@@ -660,6 +664,7 @@ class ImportRewriter:
             if not dotted_binding:
                 base = n
             edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=hit[1]))))
+            self._fact_lookup(parent, full, parent.attr.value, hit)
         return target, edits
 
     # -- moved names read through a binding that stays; chains through a parent package --
@@ -685,6 +690,7 @@ class ImportRewriter:
                 continue
             edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=new_name))))
             self.ref(parent, "attribute", old, True)
+            self._fact_lookup(parent, full, parent.attr.value, (new_mod, new_name))
         for n in plain:
             # String annotations "a.b.X": _plan_string rewrites them; the import must be there too.
             if not (dotted_binding and isinstance(n, cst.SimpleString)):
@@ -724,6 +730,10 @@ class ImportRewriter:
             f"{old} moved to {new_mod}, but `import {new_mod}` would rebind `{root}`, which this file uses otherwise: not rewritten",
         )
         return None
+
+    def _fact_lookup(self, node: cst.CSTNode, module: str, name: str, new: tuple[str, str]) -> None:
+        """An attribute read ``module.name`` that now reads ``new``: a patch left on ``module.name`` stops intercepting it."""
+        self.facts.append(ImportFact(self.path, self.line(node), f"{module}:{name}", f"{new[0]}:{new[1]}", "", "", False, self.module_name))
 
     def _from_source(self, node: cst.ImportFrom) -> str | None:
         mod = _dotted(node.module) if node.module is not None else None
@@ -812,7 +822,15 @@ class ImportRewriter:
                 continue  # an import of the legacy module itself: its binding's rewrite owns the chain
             binding = self._module_import_binding(name)  # type: ignore[arg-type]
             if binding is None:
-                continue  # the name is not (only) the import's binding here
+                text = cst.Module(body=[]).code_for_node(node)
+                self.report(
+                    node,
+                    "C117",
+                    f"attribute chain {text} may reach {hit.old}, which moved to {hit.new}, but `{name.value}` here is "  # type: ignore[attr-defined]
+                    "not only the import's binding: not rewritten; check it by hand",
+                )
+                self.ref(node, "attribute", hit.old, False)
+                continue
             self._plan_chain(name, binding, module, node, hit)  # type: ignore[arg-type]
 
     def _module_import_binding(self, name: cst.Name) -> cst.Import | None:
@@ -862,6 +880,9 @@ class ImportRewriter:
             return
         self._edit(node, self._chain(node, expr_text))
         self.ref(node, "attribute", hit.old, True)
+        if hit.module != hit.new:  # a moved symbol read through the chain
+            old_mod, _, old_name = hit.old.rpartition(".")
+            self._fact_lookup(node, old_mod, old_name, (hit.module, hit.new.rpartition(".")[2]))
         if expr_text != hit.new:
             self.facts.append(ChainFact(self.path, self.line(node), expr_text))
 

@@ -357,6 +357,23 @@ def test_patch_targets_follow_lookups(tmp_path, before, after, codes):
             assert "split/__init__.py:5" in r.message
 
 
+def test_kept_patch_reports_the_lookups_that_moved_away(tmp_path):
+    """``split.X`` stays patched where split looks it up; the chain rewritten elsewhere is no longer intercepted."""
+    files = {
+        "app/__init__.py": "",
+        "app/m.py": "import split\n\n\ndef f():\n    return split.X()\n",
+        "tests/test_it.py": 'from unittest import mock\n\np = mock.patch("split.X")\n',
+    }
+    plan = run_phase(tmp_path, "C", spec=SPEC, files={**MODULES, **files})
+    (m,) = [o for o in plan.changes if o.path == "app/m.py"]
+    assert b"split.sub.X()" in (m.after or b"")
+    assert not [o for o in plan.changes if o.path == "tests/test_it.py"]
+    (c303,) = [r for r in plan.all_reports() if r.code == "C303"]
+    (c301,) = [r for r in plan.all_reports() if r.code == "C301"]
+    assert (c303.path, c303.line) == (c301.path, c301.line) == ("tests/test_it.py", 3)
+    assert c301.related == ("app/m.py:5",) and "no longer intercepts" in c301.message
+
+
 def test_reports_grouped_per_site_and_code(tmp_path):
     """A patch intercepting many imports is one line; -v (grouped=False) and JSON keep every detail."""
     files = {f"app/m{i}.py": "def f():\n    from split import X\n    return X()\n" for i in range(5)}
@@ -365,7 +382,7 @@ def test_reports_grouped_per_site_and_code(tmp_path):
     plan = run_phase(tmp_path, "C", spec=SPEC, files={**MODULES, **files})
     c301 = [r for r in plan.all_reports() if r.code == "C301"]
     assert len(c301) == 1, c301
-    assert len(c301[0].related) == 5 and "5 imports" in c301[0].message
+    assert len(c301[0].related) == 5 and "5 lookups" in c301[0].message
     lines = [x for x in render.report_lines(plan) if x.startswith("tests/test_it.py:3:")]
     assert len(lines) == 2 and any("C301" in x and "2 more; -v lists them" in x for x in lines)
     verbose = [x for x in render.report_lines(plan, grouped=False) if "C301" in x]

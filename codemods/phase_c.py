@@ -801,10 +801,15 @@ class ImportRewriter:
                     bound[_alias_local(a)] = dotted
                 else:
                     bound.setdefault(dotted.split(".")[0], dotted.split(".")[0])
+        legacy = [old for old, _ in self.table.module_moves] + list(self.table.symbol_modules())
+        above = {".".join(m.split(".")[:i]) for m in legacy for i in range(1, m.count(".") + 1)}
+        bound = {k: v for k, v in bound.items() if v in above and not self.table.is_legacy_module(v)}
+        if not bound:
+            return  # no import binds a package above a legacy module
         imported = {(_dotted(a.name) or "") for imp in self.tree.nodes(cst.Import) for a in imp.names}  # type: ignore[attr-defined]
         for name in self.tree.nodes(cst.Name):
             module = bound.get(name.value)  # type: ignore[attr-defined]
-            if module is None or self.table.is_legacy_module(module):
+            if module is None:
                 continue
             parent = self.parents.get(name)
             if not (isinstance(parent, cst.Attribute) and parent.value is name) or _in_import(self.parents, name):

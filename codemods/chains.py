@@ -100,11 +100,17 @@ def own_lookups(index: ModuleIndex, module: str, name: str) -> list[int]:
     exp = index.get(module)
     if exp is None:
         return []
-    return list(_global_reads(str(Path(index.root) / exp.path)).get(name, ()))
+    path = Path(index.root) / exp.path
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    return list(_global_reads(str(path), st.st_mtime_ns, st.st_size).get(name, ()))
 
 
 @lru_cache(maxsize=256)
-def _global_reads(path: str) -> dict[str, tuple[int, ...]]:
+def _global_reads(path: str, mtime_ns: int, size: int) -> dict[str, tuple[int, ...]]:
+    """Global reads per name in ``path``'s functions (cached per file version)."""
     try:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError):

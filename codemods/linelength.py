@@ -41,9 +41,23 @@ _INI_KEYS = (
 )
 
 
-@lru_cache(maxsize=32)
 def project_line_length(root: str) -> int | None:
     """The smallest line length configured under ``root``; None when none is."""
+    names = sorted({name for name, _, _ in _TOML_KEYS} | {name for name, _, _ in _INI_KEYS})
+    return _line_length(root, tuple(_stat(Path(root) / name) for name in names))
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=32)
+def _line_length(root: str, signature: tuple) -> int | None:
+    """Cached per content signature of the config files: an edited config is read again."""
     found: list[int] = []
     base = Path(root)
     for name, table, key in _TOML_KEYS:

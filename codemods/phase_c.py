@@ -415,7 +415,9 @@ class ImportRewriter:
     @property
     def line_length(self) -> int | None:
         """The project's configured limit (ruff/black/isort/flake8); None when none is configured."""
-        return project_line_length(self.index.root)
+        if not hasattr(self, "_line_length"):
+            self._line_length = project_line_length(self.index.root)
+        return self._line_length
 
     def indent_of(self, node: cst.CSTNode) -> int:
         """Columns of indentation of the source line where ``node`` starts."""

@@ -490,3 +490,11 @@ def test_project_line_length(tmp_path, files, expected):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert project_line_length(str(tmp_path)) == expected
+
+
+def test_project_line_length_reread_after_an_edit(tmp_path):
+    cfg = tmp_path / "pyproject.toml"
+    cfg.write_text("[tool.ruff]\nline-length = 88\n", encoding="utf-8")
+    assert project_line_length(str(tmp_path)) == 88
+    cfg.write_text("[tool.ruff]\nline-length = 100\n", encoding="utf-8")
+    assert project_line_length(str(tmp_path)) == 100

@@ -44,6 +44,22 @@ def attribute_chain(parents: dict[cst.CSTNode, cst.CSTNode], name: cst.Name) -> 
         cur = parent
 
 
+def is_store(parents: dict[cst.CSTNode, cst.CSTNode], chain_top: cst.CSTNode) -> bool:
+    """Whether the chain ending at ``chain_top`` is assigned to or deleted (``pkg.old.URL = x``).
+
+    Assigning through the legacy module rebinds the shim's name only; through the
+    canonical module it also changes what the canonical module's own code reads.
+    """
+    parent = parents.get(chain_top)
+    while isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+        chain_top, parent = parent, parents.get(parent)
+    if isinstance(parent, (cst.AssignTarget, cst.Del)):
+        return parent.target is chain_top
+    if isinstance(parent, (cst.AugAssign, cst.AnnAssign)):
+        return parent.target is chain_top
+    return False
+
+
 @dataclass(frozen=True)
 class ChainHit:
     """One attribute chain that goes through a legacy module."""
@@ -73,6 +89,11 @@ def legacy_prefix(table: MoveTable, index: ModuleIndex, dotted: list[str], start
         new_mod = table.resolve_module(prefix)
         if new_mod is None:
             continue
+        # `pkg.oldpkg.sub.fn`: the deepest module on the chain is the one to import.
+        while i < len(dotted) and index.exists(".".join(dotted[: i + 1])) and table.resolve_module(".".join(dotted[: i + 1])):
+            i += 1
+            prefix = ".".join(dotted[:i])
+            new_mod = table.resolve_module(prefix)  # type: ignore[assignment]
         if not index.exists(prefix):
             return ChainHit(None, prefix, new_mod, new_mod, f"{prefix} does not exist in this repository")  # type: ignore[arg-type]
         err = None

@@ -46,7 +46,7 @@ from migrate.verify import VerifyPolicy
 
 from . import register
 from .bindings import _in_import, module_binding_uses
-from .chains import ChainHit, attribute_chain, legacy_prefix, own_lookups
+from .chains import ChainHit, attribute_chain, is_store, legacy_prefix, own_lookups
 from .linelength import project_line_length, too_long, wrapped_import
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
@@ -682,6 +682,10 @@ class ImportRewriter:
         edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
         for n, parent, (new_mod, new_name) in attr_moves:
             old = f"{full}.{parent.attr.value}"
+            if is_store(self.parents, parent):
+                self.report(parent, "C103", f"assignment to {old}: assigning {new_mod}.{new_name} instead would change what {new_mod} reads: not rewritten")
+                self.ref(parent, "attribute", old, False)
+                continue
             if module_defines(self.index, new_mod, new_name) is False:
                 self.report(parent, "C107", f"{old} moved to {new_mod}:{new_name}, which {new_mod} does not define: not rewritten")
                 self.ref(parent, "attribute", old, False)
@@ -838,6 +842,16 @@ class ImportRewriter:
                 )
                 self.ref(node, "attribute", hit.old, False)
                 continue
+            above = chain[min(chain.index(node) + 1, len(chain) - 1)]  # the name read from the legacy module
+            if is_store(self.parents, above):
+                self.report(
+                    node,
+                    "C117",
+                    f"assignment through {cst.Module(body=[]).code_for_node(above)} (the legacy module {hit.old}): "
+                    f"through {hit.new} it would also change what {hit.module}'s own code reads: not rewritten",
+                )
+                self.ref(node, "attribute", hit.old, False)
+                continue
             self._plan_chain(name, binding, module, node, hit)  # type: ignore[arg-type]
 
     def _module_import_binding(self, name: cst.Name) -> cst.Import | None:
@@ -850,7 +864,8 @@ class ImportRewriter:
         return min((a.node for a in assignments), key=self.line)
 
     def _plan_chain(self, name: cst.Name, binding: cst.Import, module: str, node: cst.CSTNode, hit: ChainHit) -> None:
-        text = cst.Module(body=[]).code_for_node(node)
+        up = self.parents.get(node)
+        text = cst.Module(body=[]).code_for_node(up if isinstance(up, cst.Attribute) and up.value is node else node)
         if hit.error:
             self.report(
                 node,

@@ -721,7 +721,9 @@ class ImportRewriter:
         if isinstance(binding, cst.ImportFrom) and not dotted_binding:
             src = self._from_source(binding)
             parent, _, leaf = new_mod.rpartition(".")
-            if src is not None and parent == src and leaf not in self.used_names:
+            src_exp = self.index.get(src) if src is not None else None
+            shadowed = src_exp is not None and leaf in src_exp.names  # `from a import c` would read a's own `c`
+            if src is not None and parent == src and leaf not in self.used_names and not shadowed:
                 stmt = cst.ImportFrom(module=binding.module, relative=binding.relative, names=[cst.ImportAlias(name=cst.Name(leaf))])
                 if self._add_after(binding, stmt, ("from", parent, leaf, leaf)):
                     return cst.Name(leaf)

@@ -7,7 +7,11 @@ What it does
     and ``if TYPE_CHECKING:``) is rewritten in place to the canonical module
     named by the move map.  Exact dotted strings in the string classes that
     name import targets (``mock.patch``, ``importlib.import_module``,
-    ``pkgutil.resolve_name``, string annotations) follow.
+    ``pkgutil.resolve_name``, string annotations) follow, and so do attribute
+    chains that reach a moved target through a package the file imports
+    (``pkg.old.URL``; the import that makes the new chain resolve is added).
+    A ``mock.patch`` target stays where the legacy module itself still looks
+    the name up (see :mod:`codemods.chains`).
 
 Why
     Fifteen import paths for one class means fifteen places to forget when
@@ -41,7 +45,9 @@ from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
 from migrate.verify import VerifyPolicy
 
 from . import register
-from .bindings import module_binding_uses
+from .bindings import _in_import, module_binding_uses
+from .chains import ChainHit, attribute_chain, is_store, legacy_prefix, own_lookups
+from .linelength import project_line_length, too_long, wrapped_import
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
@@ -66,6 +72,15 @@ class PatchFact:
     line: int
     before: str
     after: str | None  # None: not rewritten
+
+
+@dataclass(frozen=True)
+class ChainFact:
+    """A chain rewritten through an alias of its package (``p.old`` -> ``p._old``): a target the verifier allows."""
+
+    path: str
+    line: int
+    new: str
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,7 @@ class PhaseC(Phase):
         for _, (mod, name) in table.symbol_moves:
             allowed |= {mod, name}
         renames = {}
+        allowed |= {f.new for f in outcome.facts if isinstance(f, ChainFact)}
         for f in outcome.facts:
             if isinstance(f, ImportFact) and f.local != f.new_local:
                 renames[f.local] = f.new_local
@@ -241,20 +257,20 @@ def interception_reports(plan: Plan) -> list[Report]:
             if not isinstance(f, PatchFact):
                 continue
             mod, _, name = f.before.rpartition(".")
-            for imp in imports.get(f"{mod}:{name}", []):
-                where = f"{imp.path}:{imp.line}"
+            # One report per patch site: the intercepted imports are its details (related).
+            hits = [imp for imp in imports.get(f"{mod}:{name}", []) if imp.function_level or not f.after]
+            if hits:
+                wheres = tuple(f"{imp.path}:{imp.line}" for imp in hits)
+                news = ", ".join(sorted({imp.new for imp in hits}))
+                count = f"the lookup at {wheres[0]}" if len(hits) == 1 else f"{len(hits)} lookups (first at {wheres[0]})"
                 if f.after:
                     msg = (
-                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
-                        f"{imp.new}; the target was rewritten to {f.after!r} to keep intercepting it"
+                        f"patch target {f.before!r} intercepted {count}, which now read(s) {news}; "
+                        f"the target was rewritten to {f.after!r} to keep intercepting it"
                     )
                 else:
-                    msg = (
-                        f"patch target {f.before!r} intercepted the import at {where}, which now reads "
-                        f"{imp.new}; the patch no longer intercepts it"
-                    )
-                if imp.function_level or not f.after:
-                    out.append(Report(f.path, f.line, "C301", msg, Severity.WARNING, related=(where,)))
+                    msg = f"patch target {f.before!r} intercepted {count}, which now read(s) {news}; the patch no longer intercepts it"
+                out.append(Report(f.path, f.line, "C301", msg, Severity.WARNING, related=wheres))
             hit = renamed_bindings.get(f.before)
             if hit:
                 out.append(
@@ -378,6 +394,9 @@ class ImportRewriter:
         self.from_plans: dict[cst.ImportFrom, _FromPlan] = {}
         self.import_plans: dict[cst.Import, list[cst.ImportAlias]] = {}
         self.handled_strings: set[cst.SimpleString] = set()
+        #: Import lines added after an existing line (the import that makes a rewritten chain resolve).
+        self.add_after: dict[cst.SimpleStatementLine, list[cst.SimpleStatementLine]] = {}
+        self._added_keys: dict[cst.SimpleStatementLine, set[tuple]] = {}
         self.edit_count = 0
         self._scopes: Any = None
 
@@ -392,6 +411,21 @@ class ImportRewriter:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.tree.line(node)
+
+    @property
+    def line_length(self) -> int | None:
+        """The project's configured limit (ruff/black/isort/flake8); None when none is configured."""
+        if not hasattr(self, "_line_length"):
+            self._line_length = project_line_length(self.index.root)
+        return self._line_length
+
+    def indent_of(self, node: cst.CSTNode) -> int:
+        """Columns of indentation of the source line where ``node`` starts."""
+        if not hasattr(self, "_source_lines"):
+            self._source_lines = self.tree.bytes.decode(self.module.encoding, "replace").splitlines()
+        n = self.line(node) - 1
+        text = self._source_lines[n] if 0 <= n < len(self._source_lines) else ""
+        return len(text) - len(text.lstrip(" \t"))
 
     def _binding_scope(self, node: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> Any:
         """The scope in which to follow the binding ``alias`` makes.
@@ -428,12 +462,14 @@ class ImportRewriter:
             self._plan_import_from(node)  # type: ignore[arg-type]
         self._merge_into_siblings()
         self._dedupe_plain_imports()
+        self._plan_parent_chains()
         for node in self.tree.nodes(cst.SimpleString):
             if node not in self.handled_strings:
                 self._plan_string(node)  # type: ignore[arg-type]
         for node in self.tree.nodes(cst.Comment):
             self._plan_comment(node)  # type: ignore[arg-type]
-        self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans)
+        added = sum(len(v) for v in self.add_after.values())
+        self.edit_count = len(self.replace) + len(self.from_plans) + len(self.import_plans) + added
         if not self.edit_count:
             return self.module
         return self.module.visit(_Applier(self, self._on_edit_paths()))
@@ -441,7 +477,7 @@ class ImportRewriter:
     def _on_edit_paths(self) -> set[cst.CSTNode]:
         """The edited nodes and their ancestors: the applier skips every other subtree."""
         keep: set[cst.CSTNode] = set()
-        for node in [*self.replace, *self.from_plans, *self.import_plans]:
+        for node in [*self.replace, *self.from_plans, *self.import_plans, *self.add_after]:
             n: cst.CSTNode | None = node
             while n is not None and n not in keep:
                 keep.add(n)
@@ -491,12 +527,14 @@ class ImportRewriter:
             )
             self.ref(node, "import", full, False)
             return None
-        uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None)
+        uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None, binding=node)
         if uses is None:
             self.ref(node, "import", full, False)
             return None
         target, edits = uses
         if target is None:
+            for old_node, new_node in edits:  # moved names read through a binding that stays
+                self._edit(old_node, new_node)
             return None
         if alias.asname is None:
             # `import a.b.c` binds `a`; other uses of `a`/`a.b` must stay bound.
@@ -543,7 +581,7 @@ class ImportRewriter:
         return None
 
     def _module_uses(
-        self, assignment: Any, full: str, new_full: str | None, *, dotted_binding: bool
+        self, assignment: Any, full: str, new_full: str | None, *, dotted_binding: bool, binding: cst.CSTNode | None = None
     ) -> tuple[str | None, list[tuple[cst.CSTNode, cst.CSTNode]]] | None:
         """Plan the rewrites of the uses of a binding to module ``full``.
 
@@ -570,17 +608,12 @@ class ImportRewriter:
             # The module stays; only some of its symbols moved.  Retarget the binding
             # only if every use is a moved symbol going to one module.
             dests = {hit[0] for _, _, hit in attr_moves}
-            if not attr_moves:
+            if not attr_moves and not (dotted_binding and any(self._moved_string(n, full) for n in plain)):
                 return None, []
             if plain or len(dests) != 1:
-                for n, parent, hit in attr_moves:
-                    self.report(
-                        parent,
-                        "C103",
-                        f"{full}.{parent.attr.value} moved to {hit[0]}:{hit[1]}, but the module binding is also "
-                        "used for names that did not move: not rewritten",
-                    )
-                return None
+                # The binding stays for the names that did not move; each moved name's
+                # chain is rewritten on its own, with the import that makes it resolve.
+                return None, self._partial_symbol_chains(full, attr_moves, plain, dotted_binding, binding)
             target = dests.pop()
         assert target is not None
         # Every attribute read through the binding must exist on the new module.
@@ -633,7 +666,249 @@ class ImportRewriter:
             if not dotted_binding:
                 base = n
             edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=hit[1]))))
+            self._fact_lookup(parent, full, parent.attr.value, hit)
         return target, edits
+
+    # -- moved names read through a binding that stays; chains through a parent package --
+    def _partial_symbol_chains(
+        self,
+        full: str,
+        attr_moves: list[tuple[cst.CSTNode, cst.Attribute, tuple[str, str]]],
+        plain: list[cst.CSTNode],
+        dotted_binding: bool,
+        binding: cst.CSTNode | None,
+    ) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+        """``import a.b; a.b.X`` with ``X`` moved to ``a.c:Y`` while ``a.b.Z`` stays: ``a.c.Y`` plus ``import a.c``."""
+        edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+        for n, parent, (new_mod, new_name) in attr_moves:
+            old = f"{full}.{parent.attr.value}"
+            if is_store(self.parents, parent):
+                self.report(parent, "C103", f"assignment to {old}: assigning {new_mod}.{new_name} instead would change what {new_mod} reads: not rewritten")
+                self.ref(parent, "attribute", old, False)
+                continue
+            if module_defines(self.index, new_mod, new_name) is False:
+                self.report(parent, "C107", f"{old} moved to {new_mod}:{new_name}, which {new_mod} does not define: not rewritten")
+                self.ref(parent, "attribute", old, False)
+                continue
+            base = self._resolvable(binding, n, new_mod, dotted_binding, parent, old)
+            if base is None:
+                self.ref(parent, "attribute", old, False)
+                continue
+            edits.append((parent, parent.with_changes(value=base, attr=parent.attr.with_changes(value=new_name))))
+            self.ref(parent, "attribute", old, True)
+            self._fact_lookup(parent, full, parent.attr.value, (new_mod, new_name))
+        for n in plain:
+            # String annotations "a.b.X": _plan_string rewrites them; the import must be there too.
+            if not (dotted_binding and isinstance(n, cst.SimpleString)):
+                continue
+            hit = self._moved_string(n, full)
+            if hit is not None and module_defines(self.index, hit[0], hit[1]) is not False:
+                self._resolvable(binding, n, hit[0], True, n, n.evaluated_value)  # type: ignore[arg-type]
+        return edits
+
+    def _moved_string(self, n: cst.CSTNode, full: str) -> tuple[str, str] | None:
+        """The move of ``X`` for a string ``"<full>.X..."`` that names a moved symbol."""
+        value = n.evaluated_value if isinstance(n, cst.SimpleString) else None
+        if not isinstance(value, str) or not value.startswith(full + "."):
+            return None
+        return self.table._symbols.get((full, value[len(full) + 1:].split(".")[0]))  # noqa: SLF001
+
+    def _resolvable(
+        self, binding: cst.CSTNode | None, n: cst.CSTNode, new_mod: str, dotted_binding: bool, at: cst.CSTNode, old: str
+    ) -> cst.BaseExpression | None:
+        """An expression naming module ``new_mod`` where ``n`` is, adding the import it needs (None: reported)."""
+        root = new_mod.split(".")[0]
+        if isinstance(binding, cst.ImportFrom) and not dotted_binding:
+            src = self._from_source(binding)
+            parent, _, leaf = new_mod.rpartition(".")
+            src_exp = self.index.get(src) if src is not None else None
+            shadowed = src_exp is not None and leaf in src_exp.names  # `from a import c` would read a's own `c`
+            if src is not None and parent == src and leaf not in self.used_names and not shadowed:
+                stmt = cst.ImportFrom(module=binding.module, relative=binding.relative, names=[cst.ImportAlias(name=cst.Name(leaf))])
+                if self._add_after(binding, stmt, ("from", parent, leaf, leaf)):
+                    return cst.Name(leaf)
+        bound_root = isinstance(n, (cst.Name, cst.Attribute)) and dotted_binding and (_dotted(n) or "").split(".")[0] == root
+        if binding is not None and (bound_root or self._root_free(root)):
+            stmt = cst.Import(names=[cst.ImportAlias(name=_name_or_attr(new_mod))])
+            if self._add_after(binding, stmt, ("import", new_mod)):
+                return self._chain(n, new_mod)
+        self.report(
+            at,
+            "C103",
+            f"{old} moved to {new_mod}, but `import {new_mod}` would rebind `{root}`, which this file uses otherwise: not rewritten",
+        )
+        return None
+
+    def _fact_lookup(self, node: cst.CSTNode, module: str, name: str, new: tuple[str, str]) -> None:
+        """An attribute read ``module.name`` that now reads ``new``: a patch left on ``module.name`` stops intercepting it."""
+        self.facts.append(ImportFact(self.path, self.line(node), f"{module}:{name}", f"{new[0]}:{new[1]}", "", "", False, self.module_name))
+
+    def _from_source(self, node: cst.ImportFrom) -> str | None:
+        mod = _dotted(node.module) if node.module is not None else None
+        if node.relative:
+            return resolve_relative(self.package, len(node.relative), mod) if self.package else None
+        return mod
+
+    def _root_free(self, root: str) -> bool:
+        """Whether ``import root.x`` may bind ``root`` here: unused, or bound only by ``import root...``."""
+        by_import = False
+        for imp in self.tree.nodes(cst.Import):
+            for a in imp.names:  # type: ignore[attr-defined]
+                if a.asname is not None:
+                    if _alias_local(a) == root:
+                        return False
+                elif (_dotted(a.name) or "").split(".")[0] == root:
+                    by_import = True
+        for imp in self.tree.nodes(cst.ImportFrom):
+            if not isinstance(imp.names, cst.ImportStar) and any(_alias_local(a) == root for a in imp.names):  # type: ignore[attr-defined]
+                return False
+        for name in self.tree.nodes(cst.Name):
+            if name.value != root:  # type: ignore[attr-defined]
+                continue
+            parent = self.parents.get(name)
+            if isinstance(parent, cst.Attribute) and parent.attr is name or isinstance(parent, cst.Arg) and parent.keyword is name:
+                continue
+            if _in_import(self.parents, name):
+                continue
+            if not by_import:
+                return False
+            scope = self.scopes.get(name)
+            if scope is None or any(not isinstance(a.node, cst.Import) for a in scope[root]):
+                return False
+        return True
+
+    def _add_after(self, binding: cst.CSTNode, small: cst.BaseSmallStatement, key: tuple) -> bool:
+        """Add an import line after the line of ``binding`` (once; not when the block already has it)."""
+        line = self.parents.get(binding)
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        block = self.parents.get(line)
+        for imp in [*self.tree.nodes(cst.Import), *self.tree.nodes(cst.ImportFrom)]:
+            other_line = self.parents.get(imp)
+            if self.parents.get(other_line) not in (block, self.module) or isinstance(imp.names, cst.ImportStar):  # type: ignore[attr-defined]
+                continue
+            if isinstance(imp, cst.Import):
+                names = self.import_plans.get(imp) or imp.names
+                if key[0] == "import" and any(a.asname is None and _dotted(a.name) == key[1] for a in names):
+                    return True
+            elif key[0] == "from" and imp not in self.from_plans and self._from_source(imp) == key[1]:  # type: ignore[arg-type]
+                if any(_dotted(a.name) == key[2] and _alias_local(a) == key[3] for a in imp.names):  # type: ignore[attr-defined]
+                    return True
+        if key not in self._added_keys.setdefault(line, set()):
+            self._added_keys[line].add(key)
+            self.add_after.setdefault(line, []).append(cst.SimpleStatementLine(body=[small]))
+        return True
+
+    def _plan_parent_chains(self) -> None:
+        """``import pkg`` then ``pkg.old.URL``: the chain reaches a moved module without an import naming it."""
+        bound: dict[str, str] = {}  # local name -> module, for `import M` / `import M as m`
+        for imp in self.tree.nodes(cst.Import):
+            for a in imp.names:  # type: ignore[attr-defined]
+                dotted = _dotted(a.name) or ""
+                if a.asname is not None:
+                    bound[_alias_local(a)] = dotted
+                else:
+                    bound.setdefault(dotted.split(".")[0], dotted.split(".")[0])
+        legacy = [old for old, _ in self.table.module_moves] + list(self.table.symbol_modules())
+        above = {".".join(m.split(".")[:i]) for m in legacy for i in range(1, m.count(".") + 1)}
+        bound = {k: v for k, v in bound.items() if v in above and not self.table.is_legacy_module(v)}
+        if not bound:
+            return  # no import binds a package above a legacy module
+        imported = {(_dotted(a.name) or "") for imp in self.tree.nodes(cst.Import) for a in imp.names}  # type: ignore[attr-defined]
+        for name in self.tree.nodes(cst.Name):
+            module = bound.get(name.value)  # type: ignore[attr-defined]
+            if module is None:
+                continue
+            parent = self.parents.get(name)
+            if not (isinstance(parent, cst.Attribute) and parent.value is name) or _in_import(self.parents, name):
+                continue
+            chain = attribute_chain(self.parents, name)  # type: ignore[arg-type]
+            dotted = module.split(".") + [c.attr.value for c in chain[1:]]  # type: ignore[attr-defined]
+            start = len(module.split("."))
+            hit = legacy_prefix(self.table, self.index, dotted, start)
+            if hit is None:
+                continue
+            node = chain[len(hit.old.split(".")) - start]
+            if any(n in self.replace for n in chain) or any(
+                m == hit.old or m.startswith(hit.old + ".") or hit.old.startswith(m + ".") and self.table.is_legacy_module(m) for m in imported
+            ):
+                continue  # an import of the legacy module itself: its binding's rewrite owns the chain
+            binding = self._module_import_binding(name)  # type: ignore[arg-type]
+            if binding is None:
+                text = cst.Module(body=[]).code_for_node(node)
+                self.report(
+                    node,
+                    "C117",
+                    f"attribute chain {text} may reach {hit.old}, which moved to {hit.new}, but `{name.value}` here is "  # type: ignore[attr-defined]
+                    "not only the import's binding: not rewritten; check it by hand",
+                )
+                self.ref(node, "attribute", hit.old, False)
+                continue
+            above = chain[min(chain.index(node) + 1, len(chain) - 1)]  # the name read from the legacy module
+            if is_store(self.parents, above):
+                self.report(
+                    node,
+                    "C117",
+                    f"assignment through {cst.Module(body=[]).code_for_node(above)} (the legacy module {hit.old}): "
+                    f"through {hit.new} it would also change what {hit.module}'s own code reads: not rewritten",
+                )
+                self.ref(node, "attribute", hit.old, False)
+                continue
+            self._plan_chain(name, binding, module, node, hit)  # type: ignore[arg-type]
+
+    def _module_import_binding(self, name: cst.Name) -> cst.Import | None:
+        scope = self.scopes.get(name)
+        if scope is None:
+            return None
+        assignments = list(scope[name.value])
+        if not assignments or any(not isinstance(a.node, cst.Import) for a in assignments):
+            return None
+        return min((a.node for a in assignments), key=self.line)
+
+    def _plan_chain(self, name: cst.Name, binding: cst.Import, module: str, node: cst.CSTNode, hit: ChainHit) -> None:
+        up = self.parents.get(node)
+        text = cst.Module(body=[]).code_for_node(up if isinstance(up, cst.Attribute) and up.value is node else node)
+        if hit.error:
+            self.report(
+                node,
+                "C117",
+                f"attribute chain {text} reaches {hit.old}, which moved to {hit.new}, but {hit.error}: not rewritten "
+                "(it fails once nothing imports the legacy module)",
+                Severity.ERROR,
+            )
+            self.ref(node, "attribute", hit.old, False)
+            return
+        local = name.value
+        if local != module.split(".")[0] or module.count("."):
+            # `import pkg as p`: reach the canonical module through `p` when it is below `pkg`.
+            if not hit.new.startswith(module + "."):
+                expr_text = None
+            else:
+                expr_text = local + hit.new[len(module):]
+        else:
+            expr_text = hit.new
+        root = hit.module.split(".")[0]
+        if expr_text is None or not (root == local and expr_text == hit.new or self._root_free(root)):
+            self.report(
+                node,
+                "C117",
+                f"attribute chain {text} reaches {hit.old}, which moved to {hit.new}; `import {hit.module}` would rebind "
+                f"`{root}` here: not rewritten",
+                Severity.ERROR,
+            )
+            self.ref(node, "attribute", hit.old, False)
+            return
+        if not self._add_after(binding, cst.Import(names=[cst.ImportAlias(name=_name_or_attr(hit.module))]), ("import", hit.module)):
+            self.report(node, "C117", f"attribute chain {text} reaches {hit.old}; cannot add `import {hit.module}` here: not rewritten", Severity.ERROR)
+            self.ref(node, "attribute", hit.old, False)
+            return
+        self._edit(node, self._chain(node, expr_text))
+        self.ref(node, "attribute", hit.old, True)
+        if hit.module != hit.new:  # a moved symbol read through the chain
+            old_mod, _, old_name = hit.old.rpartition(".")
+            self._fact_lookup(node, old_mod, old_name, (hit.module, hit.new.rpartition(".")[2]))
+        if expr_text != hit.new:
+            self.facts.append(ChainFact(self.path, self.line(node), expr_text))
 
     def _chain(self, node: cst.CSTNode, dotted: str) -> cst.BaseExpression:
         new = _expr(dotted)
@@ -737,7 +1012,10 @@ class ImportRewriter:
                     self.report(node, "C109", f"cannot follow the binding `{local}` made by this import: not rewritten")
                     self.ref(node, "import", full, False)
                     return None
-                uses = self._module_uses(assignment, full, None, dotted_binding=False)
+                uses = self._module_uses(assignment, full, None, dotted_binding=False, binding=node)
+                if uses and uses[0] is None:
+                    for a, b in uses[1]:  # moved names read through a binding that stays
+                        self._edit(a, b)
                 if not uses or uses[0] is None:
                     return None
                 new_full, edits = uses
@@ -861,6 +1139,8 @@ class ImportRewriter:
     def _plan_star(self, node: cst.ImportFrom, src: str, level: int, anchor: str | None) -> None:
         new = self.table.resolve_module(src)
         if new is None:
+            if src in self.table.symbol_modules() and self._explicit_star_names(node, src, level, anchor):
+                return
             if src in self.table.symbol_modules():
                 names = sorted(n for (m, n), _ in self.table.symbol_moves if m == src)
                 self.report(node, "C108", f"star import from {src}, whose names {', '.join(names)} moved: not rewritten; import them explicitly")
@@ -884,6 +1164,35 @@ class ImportRewriter:
                 return
         self.ref(node, "star-import", src, True)
         self.from_plans[node] = _FromPlan([], [_AliasGroup(new)], level, anchor, 1)
+
+    def _explicit_star_names(self, node: cst.ImportFrom, src: str, level: int, anchor: str | None) -> bool:
+        """``from a.b import *`` in a file that reads moved names: import each explicitly after the star line.
+
+        False (the caller reports) when a moved name the file reads cannot be imported from its new module.
+        """
+        reads = self._bare_reads()
+        wanted = [(name, new) for (mod, name), new in self.table.symbol_moves if mod == src and name in reads]
+        if any(module_defines(self.index, m, n) is False for _, (m, n) in wanted):
+            return False
+        for name, (new_mod, new_name) in sorted(wanted):
+            relative, module = self.module_expr(new_mod, _FromPlan([], [], level, anchor))
+            alias = cst.ImportAlias(
+                name=cst.Name(new_name), asname=cst.AsName(name=cst.Name(name)) if name != new_name else None
+            )
+            self._add_after(node, cst.ImportFrom(module=module, relative=relative, names=[alias]), ("from", new_mod, new_name, name))
+            self.ref(node, "star-import", f"{src}:{name}", True)
+        return True
+
+    def _bare_reads(self) -> set[str]:
+        """Names read as plain names (not attributes, keywords or import paths)."""
+        out = set()
+        for name in self.tree.nodes(cst.Name):
+            parent = self.parents.get(name)
+            if isinstance(parent, cst.Attribute) and parent.attr is name or isinstance(parent, cst.Arg) and parent.keyword is name:
+                continue
+            if not _in_import(self.parents, name):
+                out.add(name.value)  # type: ignore[attr-defined]
+        return out
 
     # -- merge new import groups into an existing canonical import nearby ----------
     def _merge_into_siblings(self) -> None:
@@ -924,6 +1233,9 @@ class ImportRewriter:
                 if fresh and not _is_single_line(sibling):
                     remaining.append(group)
                     continue
+                if fresh and self._merge_too_long(sibling, [*(sib_plan.appended if sib_plan else []), *fresh]):
+                    remaining.append(group)  # its own line; wrapped by the applier if that is too long too
+                    continue
                 if sib_plan is None:
                     sib_plan = _FromPlan(list(sibling.names), [], 0, None)  # type: ignore[arg-type]
                     self.from_plans[sibling] = sib_plan
@@ -931,6 +1243,11 @@ class ImportRewriter:
             plan.groups = remaining
             if not plan.stays and not plan.groups:
                 plan.remove = True
+
+    def _merge_too_long(self, sibling: cst.ImportFrom, more: list[cst.ImportAlias]) -> bool:
+        code = cst.Module(body=[]).code_for_node
+        text = code(sibling) + "".join(", " + code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in more)
+        return too_long(text, self.indent_of(sibling), self.line_length)
 
     def _find_sibling_import(
         self, body: Sequence[cst.CSTNode], idx: int, dest: str, me: cst.ImportFrom, keys: set[tuple[str | None, str]] | None = None
@@ -1033,6 +1350,8 @@ class ImportRewriter:
         kind = self._string_kind(node)
         new, why = self.table.rewrite_dotted(value, self.index)
         if new is not None or why:
+            if kind == "patch" and new is not None and self._patch_stays(node, value, new):
+                return
             if kind in ("patch", "importlib", "annotation"):
                 if new is not None:
                     repl = self._with_string(node, new)
@@ -1087,6 +1406,26 @@ class ImportRewriter:
             )
             self.ref(node, kind if kind == "docstring" else "string", m.group(0), False)
             break
+
+    def _patch_stays(self, node: cst.SimpleString, value: str, new: str) -> bool:
+        """A patch target names where a name is looked up: keep it while the legacy module itself looks the name up."""
+        mod, _, name = value.rpartition(".")
+        exp = self.index.get(mod)
+        if exp is None or new.rpartition(".")[0] == mod:
+            return False
+        lines = own_lookups(self.index, mod, name)
+        if not lines:
+            return False
+        self.report(
+            node,
+            "C303",
+            f"patch target {value!r} intercepts {mod}'s own lookup of {name} ({exp.path}:{lines[0]}), which stays; "
+            f"rewritten to {new!r} it would intercept nothing there: kept",
+            related=tuple(f"{exp.path}:{line}" for line in lines),
+        )
+        self.ref(node, "patch", value, False)
+        self.facts.append(PatchFact(self.path, self.line(node), value, None))
+        return True
 
     def _rewrite_prose(self, text: str) -> str:
         def sub(m: re.Match[str]) -> str:
@@ -1178,6 +1517,36 @@ class _Applier(cst.CSTTransformer):
         return updated_node.with_changes(names=aliases)
 
     def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[override]
+        out = self._leave_line(original_node, updated_node)
+        extra = self.o.add_after.get(original_node, [])
+        planned = any(s in self.o.from_plans for s in original_node.body)
+        if not extra and not planned:
+            return out
+        if isinstance(out, cst.RemovalSentinel):
+            lines = []
+        elif isinstance(out, cst.FlattenSentinel):
+            lines = list(out.nodes)
+        else:
+            lines = [out]
+        lines = [self._within_limit(line, original_node) for line in [*lines, *extra]]
+        if not lines:
+            return out
+        return lines[0] if len(lines) == 1 else cst.FlattenSentinel(lines)
+
+    def _within_limit(self, line: cst.SimpleStatementLine, original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        """A single-line ``from`` import the rewrite made longer than the project's limit, wrapped in parentheses."""
+        limit = self.o.line_length
+        if limit is None or len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
+            return line
+        stmt = line.body[0]
+        if stmt.lpar is not None or isinstance(stmt.names, cst.ImportStar):
+            return line
+        text = cst.Module(body=[]).code_for_node(line.with_changes(leading_lines=[]))
+        if not too_long(text, self.o.indent_of(original), limit):
+            return line
+        return line.with_changes(body=[wrapped_import(stmt, self.o.module.default_indent)])
+
+    def _leave_line(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         repl = self.o.replace.get(original_node)
         if repl is not None:
             return repl
@@ -1236,7 +1605,8 @@ class _Applier(cst.CSTTransformer):
             head = node.with_changes(relative=relative, module=module, names=names)
         for group in groups:
             relative, module = self.o.module_expr(group.dest, plan)
-            parens = parenthesized and any(_has_comments(a) for a in group.aliases)
+            # A parenthesised multi-line import stays multi-line in its split-off groups too.
+            parens = parenthesized and (not _is_single_line(node) or any(_has_comments(a) for a in group.aliases))
             names = _fix_commas(list(group.aliases) if parens else _fresh_aliases(group.aliases), parens)
             if parens:
                 names[-1] = _close_like(names[-1], node)

@@ -163,7 +163,7 @@ def plan(
             sys.stdout.flush()
         from .results import Severity
 
-        for line in render.report_lines(result, min_severity=Severity.INFO if verbose else Severity.WARNING):
+        for line in render.report_lines(result, min_severity=Severity.INFO if verbose else Severity.WARNING, grouped=not verbose):
             err.print(line, markup=False)
         err.print(render.plan_summary(result), markup=False)
     if result.has_errors:

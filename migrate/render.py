@@ -27,14 +27,29 @@ def plan_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def report_lines(plan: Plan, *, min_severity: Severity = Severity.WARNING) -> list[str]:
+def report_lines(plan: Plan, *, min_severity: Severity = Severity.WARNING, grouped: bool = True) -> list[str]:
+    """One line per site and code (``grouped``); every report and all its related sites otherwise (``-v``).
+
+    A patch string that intercepts 59 imports, or an import of six moved names,
+    is one finding to act on; the details stay in ``--format json`` and ``-v``.
+    """
     order = [Severity.INFO, Severity.WARNING, Severity.ERROR]
     keep = order[order.index(min_severity):]
-    out = []
+    groups: dict[tuple, list] = {}
     for r in plan.all_reports():
         if r.severity in keep:
-            rel = f" (see {', '.join(r.related)})" if r.related else ""
-            out.append(f"{r.location()}: {r.severity.value}: {r.code} {r.message}{rel}")
+            key = (r.path, r.line, r.col, r.code, r.severity) if grouped else (len(groups),)
+            groups.setdefault(key, []).append(r)
+    out = []
+    for reports in groups.values():
+        r = reports[0]
+        related = list(dict.fromkeys(x for rep in reports for x in rep.related))
+        more = f" (and {len(reports) - 1} more {r.code} here; -v lists them)" if len(reports) > 1 else ""
+        if grouped and len(related) > 3:
+            rel = f" (see {', '.join(related[:3])} and {len(related) - 3} more; -v lists them)"
+        else:
+            rel = f" (see {', '.join(related)})" if related else ""
+        out.append(f"{r.location()}: {r.severity.value}: {r.code} {r.message}{more}{rel}")
     return out
 
 

@@ -217,14 +217,18 @@ IMPORT_FORMS = [
         """,
     ),
     case(
-        "noop-symbol-module-also-used-for-unmoved-names-reported",
+        "symbol-module-also-used-for-unmoved-names-moved-chain-rewritten",
         """\
         import pkg.impl
 
         x = pkg.impl.OldThing, pkg.impl.helper
         """,
-        None,
-        codes=("C103",),
+        """\
+        import pkg.impl
+        import pkg.canon
+
+        x = pkg.canon.Thing, pkg.impl.helper
+        """,
     ),
     case(
         "noop-module-object-used-as-value-reported",
@@ -964,7 +968,7 @@ SPLITS = [
         """,
     ),
     case(
-        "split-parenthesised-without-comments",
+        "split-parenthesised-without-comments-stays-multi-line",
         """\
         from pkg.impl import (
             OldThing,
@@ -975,7 +979,9 @@ SPLITS = [
         from pkg.impl import (
             helper,
         )
-        from pkg.canon import Thing as OldThing
+        from pkg.canon import (
+            Thing as OldThing,
+        )
         """,
     ),
     case(
@@ -1062,14 +1068,18 @@ EXPORTS = [
         codes=(ANY_WARNING,),
     ),
     case(
-        "noop-star-import-from-symbol-module-reported",
+        "star-import-from-symbol-module-gets-explicit-import",
         """\
         from pkg.impl import *
 
         x = OldThing
         """,
-        None,
-        codes=("C108",),
+        """\
+        from pkg.impl import *
+        from pkg.canon import Thing as OldThing
+
+        x = OldThing
+        """,
     ),
     case(
         "re-export-module-in-package-init",
@@ -1611,7 +1621,7 @@ BYTES_REWRITES = [
     ),
     pytest.param(
         b"from pkg.impl import (\r\n    helper,\r\n    OldThing,\r\n)\r\nx = 1\r\n",
-        b"from pkg.impl import (\r\n    helper,\r\n)\r\nfrom pkg.canon import Thing as OldThing\r\nx = 1\r\n",
+        b"from pkg.impl import (\r\n    helper,\r\n)\r\nfrom pkg.canon import (\r\n    Thing as OldThing,\r\n)\r\nx = 1\r\n",
         id="crlf-parenthesised-split",
     ),
     pytest.param(

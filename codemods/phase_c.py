@@ -419,7 +419,9 @@ class ImportRewriter:
         self.reports.append(Report(self.path, self.line(node), code, message, severity, related=tuple(related)))
 
     def ref(self, node: cst.CSTNode, kind: str, target: str, rewritten: bool) -> None:
-        self.facts.append(RefFact(self.path, self.line(node), kind, target, rewritten))
+        # A reference left in place is always reported just before: that report says why.
+        why = "" if rewritten or not self.reports else self.reports[-1].code
+        self.facts.append(RefFact(self.path, self.line(node), kind, target, rewritten, why))
 
     def _edit(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
         self.replace.setdefault(old, new)

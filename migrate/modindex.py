@@ -342,7 +342,8 @@ def validate_moves(spec: Spec, index: ModuleIndex) -> list[str]:
             # a renamed one that the legacy module does not define is most likely a typo.
             close = difflib.get_close_matches(mv.old.name or "", sorted(legacy.names), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else (
-                f"; if it was renamed and deleted, keep `{mv.old.name} = {mv.new.name}` there until phase C is applied"
+                f"; if it was renamed and deleted, keep `from {mv.new.module} import {mv.new.name} as {mv.old.name}` "
+                f"there until phase C is applied"
             )
             errors.append(f"{where}: 'from' module {mv.old.module!r} ({legacy.path}) does not define {mv.old.name!r}{hint}")
         target = index.get(mv.new.module)

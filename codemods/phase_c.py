@@ -15,8 +15,12 @@ Why
     second copy of the class.
 
 What it never does
-    Rewrite the canonical, implementation or shim modules; "fix" an import
-    whose source module does not exist or does not define the name; hoist an
+    Rewrite the imports that wire a move together (a legacy module's import
+    of its canonical module, a canonical module's import of its
+    implementation: C000) or the files listed in ``protected``; "fix" an
+    import whose source module does not define the name and that no move
+    accounts for (a legacy module that is gone, or a name a symbol move took
+    out of it, is rewritten: the spec says where it went); hoist an
     import out of its block; rename a name in the import without its uses;
     edit comments or docstrings (reported; rewritten only with
     ``--include-docs``).  Anything it cannot prove is reported with file:line.

@@ -109,11 +109,13 @@ class Spec:
 
     @property
     def protected_modules(self) -> frozenset[str]:
-        """Modules never rewritten: the spec's list plus every module the move map names.
+        """The spec's list plus every module the move map names (phase D skips them whole).
 
         The legacy modules become shims and the canonical/implementation modules
-        define the objects; rewriting any of them is how a canonical module ends
-        up importing itself.
+        define the objects; rewriting their wiring is how a canonical module ends
+        up importing itself. Phase C protects only ``protected`` whole and, in the
+        move map's modules, only the imports of each module's partner
+        (``MoveTable.partners``).
         """
         mods = set(self.protected)
         for m in self.moves:

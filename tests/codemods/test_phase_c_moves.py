@@ -513,3 +513,51 @@ def test_typo_in_a_symbol_moves_from_name_is_a_spec_error_with_the_other_errors(
     details = "\n".join(exc.value.details)
     assert "move[2].bogus: unknown key" in details
     assert "move[0] (pkg.misc:kep -> pkg.proc:run): 'from' module 'pkg.misc' (pkg/misc.py) does not define 'kep' (did you mean 'keep'?)" in details
+
+
+def _bulk12():
+    """Twelve modules privatised at once; each canonical module imports others in every form."""
+    n = 12
+    spec = 'source-roots = ["."]\n' + "".join(f'\n[[move]]\nfrom = "pkg.m{i}"\nto = "pkg._m{i}"\n' for i in range(n))
+    files = {"pkg/__init__.py": ""}
+    for i in range(n):
+        a, b, c, d = ((i + k) % n for k in (1, 2, 3, 4))
+        top = f"from pkg.m{a} import f{a}\nimport pkg.m{b}\n" if i < n - 4 else ""  # module level: a DAG, no cycles
+        body = (
+            f"def f{i}(depth=0):\n"
+            f"    from . import m{c}\n"
+            f"    from .m{d} import f{d} as g\n"
+            + (f"    import pkg.m{a}\n    import pkg.m{b}\n" if not top else "")
+            + f"    if depth:\n        return 'x'\n"
+            f"    return '{i}' + pkg.m{a}.f{a}(1) + pkg.m{b}.f{b}(1) + m{c}.f{c}(1) + g(1)\n"
+        )
+        if top:
+            body = body.replace(f"pkg.m{a}.f{a}(1)", f"f{a}(1)")
+        files[f"pkg/_m{i}.py"] = top + "\n\n" + body
+        files[f"pkg/m{i}.py"] = f"from pkg._m{i} import *\n"
+    files["pkg/consumer.py"] = "".join(f"import pkg.m{i}\n" for i in range(n)) + (
+        "\n\ndef result():\n    return [" + ", ".join(f"pkg.m{i}.f{i}()" for i in range(n)) + "]\n"
+    )
+    return spec, files
+
+
+def test_bulk_twelve_modules_leave_no_legacy_reference(tmp_path):
+    spec, files = _bulk12()
+    probe = "import json, pkg.consumer; print(json.dumps(pkg.consumer.result()))"
+    write_tree(tmp_path / "before", files)
+    expected = run_py(tmp_path / "before", probe)
+    plan = run_phase(tmp_path / "after", "C", spec=spec, files=files)
+    assert plan.legacy_left() == {} and not plan.has_errors, plan.all_reports()
+    apply_plan(tmp_path / "after", plan)
+    for i in range(12):
+        text = (tmp_path / f"after/pkg/_m{i}.py").read_text()
+        assert not re_legacy.search(text), text
+        assert (tmp_path / f"after/pkg/m{i}.py").read_text() == f"from pkg._m{i} import *\n"
+    assert not re_legacy.search((tmp_path / "after/pkg/consumer.py").read_text())
+    assert run_py(tmp_path / "after", probe) == expected
+    again = run_phase(tmp_path / "after", "C", spec=spec)
+    assert again.changes == [] and again.legacy_left() == {}
+
+
+#: A legacy path in an import or a dotted use (a local alias such as ``as m3`` is not one).
+re_legacy = __import__("re").compile(r"pkg\.m\d+\b|import m\d+\b|\.m\d+ import")

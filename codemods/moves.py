@@ -129,13 +129,15 @@ class MoveTable:
                 rest = parts[i + 1:]
                 return ".".join([hit[0], hit[1], *rest]), ""
         new = self.resolve_module(text)
-        if new is not None and (index is None or index.exists(text)):
+        # A legacy module that is gone while its canonical module exists was moved before
+        # the spec ran (git mv first): the string follows it like an import does.
+        if new is not None and (index is None or index.exists(text) or index.exists(new)):
             return new, ""
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])
             new_mod = self.resolve_module(mod)
             if new_mod is not None:
-                if index is not None and not index.exists(mod):
+                if index is not None and not index.exists(mod) and not index.exists(new_mod):
                     continue  # not a module: a shorter prefix may be
                 name = parts[i]
                 if index is not None and not _exports(index, new_mod, name):

@@ -561,3 +561,27 @@ def test_bulk_twelve_modules_leave_no_legacy_reference(tmp_path):
 
 #: A legacy path in an import or a dotted use (a local alias such as ``as m3`` is not one).
 re_legacy = __import__("re").compile(r"pkg\.m\d+\b|import m\d+\b|\.m\d+ import")
+
+
+@pytest.mark.parametrize(
+    "line,after",
+    [
+        pytest.param('mock.patch("pkg.old.make")', 'mock.patch("pkg.new.make")', id="patch-name-in-gone-module"),
+        pytest.param('importlib.import_module("pkg.old")', 'importlib.import_module("pkg.new")', id="import_module-gone-module"),
+        pytest.param('importlib.import_module("pkg.oldpkg.sub")', 'importlib.import_module("pkg.newpkg.sub")', id="import_module-gone-submodule"),
+    ],
+)
+def test_git_mv_first_import_target_strings_follow(tmp_path, line, after):
+    _, moved = _gitmv_trees()
+    src = "import importlib\nfrom unittest import mock\n\nx = " + line + "\n"
+    plan = plan_tree(tmp_path, GITMV_SPEC, {**moved, "pkg/app/rel.py": "", "pkg/consumer.py": src})
+    assert after_of(plan, "pkg/consumer.py") == src.replace(line, after)
+    assert plan.legacy_left() == {}
+
+
+def test_git_mv_first_patch_string_of_a_name_the_canonical_module_lacks_is_left_and_counted(tmp_path):
+    _, moved = _gitmv_trees()
+    src = 'from unittest import mock\n\nx = mock.patch("pkg.old.gone")\n'
+    plan = plan_tree(tmp_path, GITMV_SPEC, {**moved, "pkg/app/rel.py": "", "pkg/consumer.py": src})
+    assert after_of(plan, "pkg/consumer.py") is None
+    assert plan.legacy_left() == {"C111": 1}

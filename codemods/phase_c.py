@@ -1160,6 +1160,8 @@ class ImportRewriter:
                         return
                     self._edit(node, repl)
                     self.ref(node, kind, value, True)
+                    if kind == "importlib" and not self._legacy_module_exists(value):
+                        self._note_gone_in_guard(node, value, new)  # git mv first, like an import statement
                     if kind == "patch":
                         self.facts.append(PatchFact(self.path, self.line(node), value, new))
                     return

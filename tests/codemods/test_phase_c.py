@@ -1247,7 +1247,7 @@ STRINGS = [
         codes=("C111",),
     ),
     case(
-        "noop-import_module-of-missing-legacy-module-reported",
+        "import_module-of-vanished-legacy-module-in-try-rewritten-and-reported",
         """\
         import importlib
 
@@ -1256,8 +1256,15 @@ STRINGS = [
         except ImportError:
             g = None
         """,
-        None,
-        codes=(ANY_WARNING,),
+        """\
+        import importlib
+
+        try:
+            g = importlib.import_module("pkg.canon")
+        except ImportError:
+            g = None
+        """,
+        codes=("C121",),
     ),
     case(
         "noop-plain-string-reported-not-rewritten",

@@ -60,6 +60,29 @@ class MoveTable:
     def is_legacy_module(self, module: str) -> bool:
         return self.resolve_module(module) is not None or module in self.symbol_modules()
 
+    def partners(self, module: str) -> frozenset[str]:
+        """Modules ``module`` forwards to or is forwarded from under this move map.
+
+        A legacy module's imports of its canonical module (and a canonical or
+        implementation module's imports of its legacy one) are the wiring the
+        move relies on; rewriting them is how a module ends up importing itself.
+        Every other import in those modules is an ordinary reference.
+        """
+        out: set[str] = set()
+        new = self.resolve_module(module)
+        if new is not None:
+            out.add(new)
+        for old, new in self.module_moves:
+            if module == new or module.startswith(new + "."):
+                out.add(old + module[len(new):])
+        for (old_mod, _), (new_mod, _) in self.symbol_moves:
+            if module == old_mod:
+                out.add(new_mod)
+            elif module == new_mod:
+                out.add(old_mod)
+        out.discard(module)
+        return frozenset(out)
+
     def legacy_leaf_names(self) -> set[str]:
         leaves = {old.rsplit(".", 1)[-1] for old, _ in self.module_moves}
         leaves |= {mod.rsplit(".", 1)[-1] for mod in self.symbol_modules()}
@@ -106,13 +129,15 @@ class MoveTable:
                 rest = parts[i + 1:]
                 return ".".join([hit[0], hit[1], *rest]), ""
         new = self.resolve_module(text)
-        if new is not None and (index is None or index.exists(text)):
+        # A legacy module that is gone while its canonical module exists was moved before
+        # the spec ran (git mv first): the string follows it like an import does.
+        if new is not None and (index is None or index.exists(text) or index.exists(new)):
             return new, ""
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])
             new_mod = self.resolve_module(mod)
             if new_mod is not None:
-                if index is not None and not index.exists(mod):
+                if index is not None and not index.exists(mod) and not index.exists(new_mod):
                     continue  # not a module: a shorter prefix may be
                 name = parts[i]
                 if index is not None and not _exports(index, new_mod, name):

@@ -19,8 +19,12 @@ Why
     second copy of the class.
 
 What it never does
-    Rewrite the canonical, implementation or shim modules; "fix" an import
-    whose source module does not exist or does not define the name; hoist an
+    Rewrite the imports that wire a move together (a legacy module's import
+    of its canonical module, a canonical module's import of its
+    implementation: C000) or the files listed in ``protected``; "fix" an
+    import whose source module does not define the name and that no move
+    accounts for (a legacy module that is gone, or a name a symbol move took
+    out of it, is rewritten: the spec says where it went); hoist an
     import out of its block; rename a name in the import without its uses;
     edit comments or docstrings (reported; rewritten only with
     ``--include-docs``).  Anything it cannot prove is reported with file:line.
@@ -123,7 +127,9 @@ class PhaseC(Phase):
             if paths
             else r"(?!)"
         )
-        return CPayload(table, spec.protected_modules, leaf_pattern, doc_pattern)
+        # Only the modules the user lists are protected whole; in the modules the move map
+        # names, only the forwarding imports are (ImportRewriter._forwarding).
+        return CPayload(table, frozenset(spec.protected), leaf_pattern, doc_pattern)
 
     def prefilter(self, ctx: RunContext) -> re.Pattern[bytes]:
         return re.compile(ctx.payload.leaf_pattern)
@@ -137,7 +143,7 @@ class PhaseC(Phase):
                 path,
                 Status.UNCHANGED,
                 reports=(
-                    Report(path, 1, "C000", f"protected module {module_name} (named by the move map): not rewritten", Severity.INFO),
+                    Report(path, 1, "C000", f"protected module {module_name} (listed in `protected`): not rewritten", Severity.INFO),
                 ),
             )
         try:
@@ -361,6 +367,14 @@ def _has_comments(node: cst.CSTNode) -> bool:
     return found
 
 
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    names = {(_dotted(t.value if isinstance(t, cst.Element) else t) or "").rpartition(".")[2] for t in types}
+    return bool(names & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
 def _is_single_line(node: cst.CSTNode) -> bool:
     return "\n" not in cst.Module(body=[]).code_for_node(node).rstrip("\r\n")
 
@@ -399,6 +413,7 @@ class ImportRewriter:
         self._added_keys: dict[cst.SimpleStatementLine, set[tuple]] = {}
         self.edit_count = 0
         self._scopes: Any = None
+        self.partners = table.partners(module_name) if module_name else frozenset()
 
     # -- helpers ------------------------------------------------------------
     # Scope analysis (the costly pass) runs on first use: only when a binding's
@@ -442,7 +457,9 @@ class ImportRewriter:
         self.reports.append(Report(self.path, self.line(node), code, message, severity, related=tuple(related)))
 
     def ref(self, node: cst.CSTNode, kind: str, target: str, rewritten: bool) -> None:
-        self.facts.append(RefFact(self.path, self.line(node), kind, target, rewritten))
+        # A reference left in place is always reported just before: that report says why.
+        why = "" if rewritten or not self.reports else self.reports[-1].code
+        self.facts.append(RefFact(self.path, self.line(node), kind, target, rewritten, why))
 
     def _edit(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
         self.replace.setdefault(old, new)
@@ -494,6 +511,8 @@ class ImportRewriter:
             legacy = self.table.is_legacy_module(full) or any(
                 self.table.is_legacy_module(".".join(full.split(".")[: i + 1])) for i in range(len(full.split(".")))
             )
+            if legacy and self._forwarding(node, full):
+                legacy = False
             if legacy:
                 # Scope analysis is the costly pass: only legacy imports pay for it.
                 result = self._rewrite_module_import(node, alias, full, self._binding_scope(node, alias))
@@ -511,7 +530,8 @@ class ImportRewriter:
         has_symbols = full in self.table.symbol_modules()
         if new_full is None and not has_symbols:
             return None  # a parent package import like `import pkg.websocket_core`
-        if new_full is not None and not self._legacy_module_exists(full):
+        gone = new_full is not None and not self._legacy_module_exists(full)
+        if gone and not self.index.exists(new_full):  # type: ignore[arg-type]
             self.report(node, "C101", f"import of {full}, which does not exist in this repository: not rewritten")
             self.ref(node, "import", full, False)
             return None
@@ -526,6 +546,8 @@ class ImportRewriter:
                 f"cannot follow the binding `{local}` made by this import (e.g. a `global` declaration): not rewritten",
             )
             self.ref(node, "import", full, False)
+            return None
+        if gone and not self._gone_module_ok(node, full, new_full, assignment):  # type: ignore[arg-type]
             return None
         uses = self._module_uses(assignment, full, new_full, dotted_binding=alias.asname is None, binding=node)
         if uses is None:
@@ -543,6 +565,8 @@ class ImportRewriter:
                 return None
         for old_node, new_node in edits:
             self._edit(old_node, new_node)
+        if gone:
+            self._note_gone_in_guard(node, full, target)
         self.ref(node, "import", full, True)
         self._fact_module_binding(node, full, target, local, scope)
         return alias.with_changes(name=_name_or_attr(target))
@@ -950,6 +974,63 @@ class ImportRewriter:
             n = self.parents.get(n)
         return False
 
+    # -- the move made before the spec (git mv first) and forwarding wiring ------------
+    def _forwarding(self, node: cst.CSTNode, module: str) -> bool:
+        """An import of a module the move map pairs with this file's own module (C000).
+
+        Those lines are the wiring the move relies on (a legacy module forwarding to
+        its canonical module, a canonical module reading the implementation); every
+        other import of a moved path in these modules is rewritten like anywhere else.
+        """
+        if module not in self.partners:
+            return False
+        self.report(
+            node,
+            "C000",
+            f"forwarding import of {module} in {self.module_name} (the move map pairs the two): not rewritten",
+            Severity.INFO,
+        )
+        return True
+
+    def _gone_module_ok(self, node: cst.CSTNode, full: str, new_full: str, assignment: Any) -> bool:
+        """The legacy module no longer exists: every name read through it must exist on the canonical one."""
+        moved = {name for (mod, name), _ in self.table.symbol_moves if mod == full}
+        missing = set()
+        for access in assignment.references:
+            parent = self.parents.get(access.node)
+            if isinstance(parent, cst.Attribute) and parent.value is access.node and parent.attr.value not in moved:
+                if module_defines(self.index, new_full, parent.attr.value) is False:
+                    missing.add(parent.attr.value)
+        if not missing:
+            return True
+        self._report_gone_missing(node, full, new_full, sorted(missing))
+        self.ref(node, "import", full, False)
+        return False
+
+    def _report_gone_missing(self, node: cst.CSTNode, full: str, new_full: str, names: list[str]) -> None:
+        self.report(
+            node,
+            "C120",
+            f"{full} no longer exists and {new_full} does not define {', '.join(names)}: not rewritten "
+            f"(the import fails today; define the names in {new_full} or fix the spec)",
+            Severity.ERROR,
+        )
+
+    def _note_gone_in_guard(self, node: cst.CSTNode, full: str, new: str) -> None:
+        """A rewritten import of a vanished module that sits in ``try/except ImportError``."""
+        n: cst.CSTNode | None = node
+        while n is not None:
+            parent = self.parents.get(n)
+            if isinstance(parent, cst.Try) and n is parent.body and any(_catches_import_error(h) for h in parent.handlers):
+                self.report(
+                    node,
+                    "C121",
+                    f"{full} no longer exists, so its except-ImportError branch runs today; rewritten to {new}, "
+                    "the import succeeds again: check that is what the fallback was for",
+                )
+                return
+            n = parent
+
     def _legacy_module_exists(self, module: str) -> bool:
         if self.index.exists(module):
             return True
@@ -971,6 +1052,8 @@ class ImportRewriter:
         else:
             src, anchor = mod, None
         if src is None:
+            return
+        if self.table.is_legacy_module(src) and self._forwarding(node, src):
             return
         if isinstance(node.names, cst.ImportStar):
             self._plan_star(node, src, level, anchor)
@@ -1000,6 +1083,17 @@ class ImportRewriter:
         # Python tries the attribute first, then the submodule.
         src_exports = self.index.get(src)
         is_submodule = self.index.exists(full) and not (src_exports is not None and name in src_exports.names)
+        if sym_hit is None and self.table.is_legacy_module(full) and self._forwarding(node, full):
+            return None
+        moved_to = self.table.resolve_module(full) if self.table.resolve_module(src) is None else None
+        if (
+            sym_hit is None
+            and moved_to is not None
+            and not self.index.exists(full)
+            and self.index.exists(moved_to)
+            and not (src_exports is not None and src_exports.defines(name))
+        ):
+            is_submodule = True  # `from pkg import old` after `git mv pkg/old.py pkg/new.py`
         if sym_hit is None and is_submodule and self.table.is_legacy_module(full):
             new_full = self.table.resolve_module(full)
             if new_full is None:
@@ -1021,16 +1115,19 @@ class ImportRewriter:
                 new_full, edits = uses
                 for a, b in edits:
                     self._edit(a, b)
-            elif not self._legacy_module_exists(full):
+            elif not self._legacy_module_exists(full) and not self.index.exists(new_full):
                 self.report(node, "C101", f"import of {full}, which does not exist in this repository: not rewritten")
                 self.ref(node, "import", full, False)
                 return None
             else:
                 # Attribute uses of symbols that moved out of this module.
+                gone = not self._legacy_module_exists(full)
                 scope = self._binding_scope(node, alias)
                 if scope is not None:
                     assignment = self._assignment(scope, local, node)
                     if assignment is not None:
+                        if gone and not self._gone_module_ok(node, full, new_full, assignment):
+                            return None
                         uses = self._module_uses(assignment, full, new_full, dotted_binding=False)
                         if uses is None:
                             self.ref(node, "import", full, False)
@@ -1041,6 +1138,8 @@ class ImportRewriter:
             if not parent:
                 self.report(node, "C105", f"{full} moved to top-level module {new_full}; rewrite `from` import by hand")
                 return None
+            if not self._legacy_module_exists(full):
+                self._note_gone_in_guard(node, full, new_full)
             self.ref(node, "import", full, True)
             self._fact_module_binding(node, full, new_full, local)
             return parent, self._alias(alias, leaf, local)
@@ -1056,12 +1155,27 @@ class ImportRewriter:
         new_mod, new_name = hit
         target = f"{src}:{name}"
         defined = module_defines(self.index, src, name)
-        if defined is None:
+        # The spec says where the name went: the legacy module may be gone (git mv first)
+        # or no longer define a name a symbol move took out of it; the new module must.
+        gone = defined is None and self.index.exists(new_mod) or defined is False and sym_hit is not None
+        if defined is None and not gone:
             self.report(node, "C101", f"`from {src} import {name}`: {src} does not exist in this repository: not rewritten")
             self.ref(node, "import", target, False)
             return None
-        if not defined:
+        if defined is False and not gone:
             self.report(node, "C106", f"`from {src} import {name}`: {src} does not define {name} (the import fails today): not rewritten")
+            self.ref(node, "import", target, False)
+            return None
+        if gone and not module_defines(self.index, new_mod, new_name):
+            if not any(r.code == "C120" and r.line == self.line(node) for r in self.reports):
+                missing = [
+                    a_name
+                    for a in node.names  # type: ignore[union-attr]
+                    for a_name in [_dotted(a.name) or ""]
+                    for h in [self.table.resolve_symbol(src, a_name)]
+                    if h is not None and not module_defines(self.index, *h)
+                ]
+                self._report_gone_missing(node, src, new_mod, missing)
             self.ref(node, "import", target, False)
             return None
         if not module_defines(self.index, new_mod, new_name):
@@ -1084,6 +1198,8 @@ class ImportRewriter:
             new_local = new_name
         if new_local != local:
             self._rename_uses(node, scope, local, new_local)  # type: ignore[arg-type]
+        if gone:
+            self._note_gone_in_guard(node, f"{src}.{name}" if defined is False else src, new_mod)
         self.ref(node, "import", target, True)
         self.facts.append(
             ImportFact(self.path, self.line(node), target, f"{new_mod}:{new_name}", local, new_local, self._in_function(node), self.module_name)
@@ -1147,9 +1263,11 @@ class ImportRewriter:
                 self.ref(node, "star-import", src, False)
             return
         if not self._legacy_module_exists(src):
-            self.report(node, "C101", f"star import from {src}, which does not exist in this repository: not rewritten")
-            self.ref(node, "star-import", src, False)
-            return
+            if not self.index.exists(new):
+                self.report(node, "C101", f"star import from {src}, which does not exist in this repository: not rewritten")
+                self.ref(node, "star-import", src, False)
+                return
+            self._note_gone_in_guard(node, src, new)  # git mv first: what it bound is unknown; it failed today
         old_exp, new_exp = self.index.get(src), self.index.get(new)
         old_star = old_exp.star_names() if old_exp else None
         new_star = new_exp.star_names() if new_exp else None
@@ -1361,6 +1479,8 @@ class ImportRewriter:
                         return
                     self._edit(node, repl)
                     self.ref(node, kind, value, True)
+                    if kind == "importlib" and not self._legacy_module_exists(value):
+                        self._note_gone_in_guard(node, value, new)  # git mv first, like an import statement
                     if kind == "patch":
                         self.facts.append(PatchFact(self.path, self.line(node), value, new))
                     return

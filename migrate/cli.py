@@ -169,7 +169,7 @@ def plan(
     if result.has_errors:
         # Refused files, step failures and (with --strict) skips: apply would refuse this plan.
         raise typer.Exit(1)
-    if check and result.changes:
+    if check and (result.changes or result.legacy_left()):
         raise typer.Exit(1)
 
 

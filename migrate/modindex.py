@@ -12,6 +12,7 @@ data; only modules under the move map are indexed, never the whole repo.
 from __future__ import annotations
 
 import ast
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -51,6 +52,8 @@ class ModuleIndex:
     root: str
     source_roots: tuple[str, ...]  # repo-relative POSIX, "" for the root itself
     modules: dict[str, Exports] = field(default_factory=dict)
+    #: (old, new) module pairs whose moves say ``identity = "assume"``: a copy the user vouches for
+    assumed_identity: tuple[tuple[str, str], ...] = ()
 
     def get(self, module: str) -> Exports | None:
         return self.modules.get(module)
@@ -67,11 +70,20 @@ class ModuleIndex:
         return None if got in (None, "?") else got
 
     def same_object(self, a: tuple[str, str], b: tuple[str, str]) -> bool | None:
-        """True/False when provable from the source; None when it cannot be told."""
+        """True/False when provable from the source (or vouched for by the spec); None when it cannot be told."""
+        if a[1] == b[1] and self._assumed(a[0], b[0]):
+            return True
         oa, ob = self.origin(*a), self.origin(*b)
         if oa is None or ob is None:
             return None
         return oa == ob
+
+    def _assumed(self, x: str, y: str) -> bool:
+        for old, new in self.assumed_identity:
+            for p, q in ((x, y), (y, x)):
+                if p == old and q == new or p.startswith(old + ".") and q == new + p[len(old):]:
+                    return True
+        return False
 
     def module_for_path(self, rel: str) -> tuple[str, bool] | None:
         """Return ``(module name, is_package)`` for a repo-relative file, if importable."""
@@ -272,7 +284,8 @@ def build_index(spec: Spec, extra_modules: Iterable[str] = ()) -> ModuleIndex:
         ):
             todo.extend(f"{mod}.{s}" for s in exp.submodules)
     _resolve_origins(spec, modules)
-    return ModuleIndex(str(spec.root), _rel_roots(spec), modules)
+    assumed = tuple((m.old.module, m.new.module) for m in spec.module_moves if m.identity == "assume")
+    return ModuleIndex(str(spec.root), _rel_roots(spec), modules, assumed)
 
 
 def _resolve_origins(spec: Spec, modules: dict[str, Exports]) -> None:
@@ -322,7 +335,17 @@ def validate_moves(spec: Spec, index: ModuleIndex) -> list[str]:
     """Problems with the move map that need the repository to detect."""
     errors: list[str] = []
     for i, mv in enumerate(spec.moves):
-        where = f"move[{i}] ({mv.old} -> {mv.new})"
+        where = f"move[{mv.index if mv.index >= 0 else i}] ({mv.old} -> {mv.new})"
+        legacy = index.get(mv.old.module) if mv.old.name else None
+        if legacy is not None and mv.old.name != mv.new.name and not legacy.defines(mv.old.name):  # type: ignore[arg-type]
+            # A name moved out and deleted keeps its name in 'to' (the target check covers it);
+            # a renamed one that the legacy module does not define is most likely a typo.
+            close = difflib.get_close_matches(mv.old.name or "", sorted(legacy.names), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else (
+                f"; if it was renamed and deleted, keep `from {mv.new.module} import {mv.new.name} as {mv.old.name}` "
+                f"there until phase C is applied"
+            )
+            errors.append(f"{where}: 'from' module {mv.old.module!r} ({legacy.path}) does not define {mv.old.name!r}{hint}")
         target = index.get(mv.new.module)
         if target is None:
             errors.append(f"{where}: target module {mv.new.module!r} not found under the source roots")

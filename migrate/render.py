@@ -24,6 +24,10 @@ def plan_summary(plan: Plan) -> str:
         f"{len(plan.skipped)} skipped, {len(plan.failed)} refused",
         f"reports: {by_sev[Severity.ERROR]} error(s), {by_sev[Severity.WARNING]} warning(s), {by_sev[Severity.INFO]} info",
     ]
+    left = plan.legacy_left()
+    if left:
+        why = ", ".join(f"{code} x{n}" for code, n in left.items())
+        lines.append(f"legacy references left: {sum(left.values())} ({why}); see the reports above")
     return "\n".join(lines)
 
 
@@ -76,6 +80,7 @@ def plan_json(plan: Plan, *, include_diff: bool = True) -> str:
             "edits": plan.edit_count,
             "skipped": len(plan.skipped),
             "refused": len(plan.failed),
+            "legacy_left": plan.legacy_left(),
         },
     }
     return json.dumps(data, indent=2)

@@ -65,6 +65,11 @@ class RefFact:
     kind: str  # import, star-import, patch, importlib, annotation, string, docstring, comment, call, config, ...
     target: str
     rewritten: bool
+    why: str = field(default="", compare=False)  # the report code that says why it was not rewritten
+
+
+#: The RefFact kinds that are code (imports and the import-target strings), not prose.
+CODE_REF_KINDS = frozenset({"import", "star-import", "patch", "importlib", "annotation"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,21 @@ class Plan:
     @property
     def edit_count(self) -> int:
         return sum(o.edits for o in self.changes)
+
+    def legacy_left(self) -> dict[str, int]:
+        """Legacy references in code a phase C plan leaves in place, counted by the code that says why.
+
+        Phase C's job is to leave none: a declared move whose references stay must not look
+        clean (comments and docstrings are prose and not counted).
+        """
+        if self.phase != "C":
+            return {}
+        left: dict[str, int] = {}
+        for o in self.outcomes:
+            for f in o.facts:
+                if isinstance(f, RefFact) and not f.rewritten and f.kind in CODE_REF_KINDS:
+                    left[f.why or "?"] = left.get(f.why or "?", 0) + 1
+        return dict(sorted(left.items()))
 
     @property
     def has_errors(self) -> bool:

@@ -34,6 +34,7 @@ _DOTTED = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
 _TARGET = re.compile(rf"^{_IDENT}(\.{_IDENT})*(:{_IDENT})?$")
 
 PHASES = ("A", "B", "C", "D", "E")
+IDENTITY_MODES = ("check", "assume")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class Move:
     new: Target
     since: str | None = None
     remove_in: str | None = None
+    #: "check": rewrite only when the old and new paths provably name the same objects (C116
+    #: otherwise); "assume": the user vouches for it (copy-then-delete: the old file is a copy
+    #: that will be deleted), so identity differences are not a reason to keep a reference.
+    identity: str = "check"
+    #: position in the spec's [[move]] array (messages name it); -1 when built in code
+    index: int = field(default=-1, compare=False)
 
     @property
     def is_module_move(self) -> bool:
@@ -102,11 +109,13 @@ class Spec:
 
     @property
     def protected_modules(self) -> frozenset[str]:
-        """Modules never rewritten: the spec's list plus every module the move map names.
+        """The spec's list plus every module the move map names (phase D skips them whole).
 
         The legacy modules become shims and the canonical/implementation modules
-        define the objects; rewriting any of them is how a canonical module ends
-        up importing itself.
+        define the objects; rewriting their wiring is how a canonical module ends
+        up importing itself. Phase C protects only ``protected`` whole and, in the
+        move map's modules, only the imports of each module's partner
+        (``MoveTable.partners``).
         """
         mods = set(self.protected)
         for m in self.moves:
@@ -247,11 +256,8 @@ def parse_spec(
         if name in data:
             sections[name] = parser(data[name], f"{prefix}{name}", errors)
 
-    if errors:
-        raise SpecError(f"{path}: invalid spec", details=errors)
-
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return Spec(
+    spec = Spec(
         path=path,
         root=root.resolve(),
         moves=moves,
@@ -265,6 +271,15 @@ def parse_spec(
         sections=sections,
         raw_hash=digest[:16],
     )
+    if errors:
+        # One round: the moves that parsed are also checked against the repository now,
+        # so a typo there is not reported only after the first round is fixed.
+        if root.is_dir() and all(r.is_dir() for r in roots):
+            from .modindex import build_index, validate_moves
+
+            errors += validate_moves(spec, build_index(spec))
+        raise SpecError(f"{path}: invalid spec", details=errors)
+    return spec
 
 
 def _parse_moves(raw: Any, prefix: str, errors: list[str]) -> tuple[Move, ...]:
@@ -279,8 +294,12 @@ def _parse_moves(raw: Any, prefix: str, errors: list[str]) -> tuple[Move, ...]:
             errors.append(f"{where}: expected a table with 'from' and 'to'")
             continue
         for key in entry:
-            if key not in {"from", "to", "since", "remove-in"}:
-                errors.append(f"{where}.{key}: unknown key (known: from, to, since, remove-in)")
+            if key not in {"from", "to", "since", "remove-in", "identity"}:
+                errors.append(f"{where}.{key}: unknown key (known: from, to, since, remove-in, identity)")
+        identity = entry.get("identity", "check")
+        if identity not in IDENTITY_MODES:
+            errors.append(f"{where}.identity: expected one of {', '.join(map(repr, IDENTITY_MODES))}, got {identity!r}")
+            identity = "check"
         old_s, new_s = entry.get("from"), entry.get("to")
         ok = True
         for key, val in (("from", old_s), ("to", new_s)):
@@ -314,7 +333,7 @@ def _parse_moves(raw: Any, prefix: str, errors: list[str]) -> tuple[Move, ...]:
             errors.append(f"{where}.from: {key!r} is already moved by move[{seen[key]}]")
             continue
         seen[key] = i
-        moves.append(Move(old, new, since, remove_in))
+        moves.append(Move(old, new, since, remove_in, identity, index=i))
 
     by_old = {str(m.old): m for m in moves}
     for m in moves:

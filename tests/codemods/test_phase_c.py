@@ -1257,7 +1257,7 @@ STRINGS = [
         codes=("C111",),
     ),
     case(
-        "noop-import_module-of-missing-legacy-module-reported",
+        "import_module-of-vanished-legacy-module-in-try-rewritten-and-reported",
         """\
         import importlib
 
@@ -1266,8 +1266,15 @@ STRINGS = [
         except ImportError:
             g = None
         """,
-        None,
-        codes=(ANY_WARNING,),
+        """\
+        import importlib
+
+        try:
+            g = importlib.import_module("pkg.canon")
+        except ImportError:
+            g = None
+        """,
+        codes=("C121",),
     ),
     case(
         "noop-plain-string-reported-not-rewritten",
@@ -1712,19 +1719,43 @@ PROTECTED_EXTRA = {
 }
 
 
+#: What the extra lines of PROTECTED_EXTRA become: a module the move map names keeps only the
+#: imports that forward to its partner (C000); its other imports of moved paths are ordinary
+#: references (a bulk move's modules import each other).
+PROTECTED_AFTER = {
+    "pkg/canon.py": None,  # `from pkg.legacy import make` in the canonical module is its own legacy path
+    "pkg/impl.py": "\n\ndef later():\n    from pkg.canon import make\n    return make\n",
+    "pkg/legacy.py": "from pkg.canon import Thing as _Old\n",
+    "pkg/oldpkg/__init__.py": "from pkg.canon import CONST\n",
+    "pkg/oldutil.py": "from pkg.canon import CONST\n",
+}
+
+
 @pytest.mark.parametrize("path", PROTECTED_PATHS)
-def test_lesson_protected_modules_never_rewritten(phase_c, path):
+def test_lesson_modules_of_the_move_map_keep_only_their_forwarding_imports(phase_c, path):
     before = MODULES[path] + PROTECTED_EXTRA[path]
-    plan = phase_c.check(before, None, path=path)
-    assert "C000" in codes_at(plan, path)
+    extra = PROTECTED_AFTER[path]
+    after = None if extra is None else MODULES[path] + extra
+    plan = phase_c.check(before, after, path=path)
+    # Only the canonical module imports a legacy path of its own (its implementation, pkg.impl,
+    # and pkg.legacy); the legacy modules' forwarding lines import canonical paths, never legacy ones.
+    assert ("C000" in codes_at(plan, path)) == (path == "pkg/canon.py")
 
 
-def test_lesson_protected_modules_skipped_in_a_whole_repo_run(phase_c):
+def test_lesson_forwarding_imports_kept_in_a_whole_repo_run(phase_c):
     files = {path: MODULES[path] + PROTECTED_EXTRA[path] for path in PROTECTED_PATHS}
     plan = phase_c.run({**files, "pkg/consumer.py": "from pkg.legacy import make\n"})
-    assert [o.path for o in plan.changes] == ["pkg/consumer.py"]
-    for path in PROTECTED_PATHS:
-        assert "C000" in codes_at(plan, path)
+    changed = sorted(["pkg/consumer.py", *(p for p, a in PROTECTED_AFTER.items() if a is not None)])
+    assert sorted(o.path for o in plan.changes) == changed
+    assert "C000" in codes_at(plan, "pkg/canon.py")
+
+
+def test_lesson_listed_protected_module_never_rewritten(phase_c, tmp_path):
+    from .conftest import SPEC
+
+    phase_c.spec = 'protected = ["pkg.consumer"]\n' + SPEC
+    plan = phase_c.check("from pkg.legacy import make\n", None)
+    assert "C000" in codes_at(plan, "pkg/consumer.py")
 
 
 LESSONS = [
@@ -1838,21 +1869,25 @@ def test_lessons(phase_c, before, after, path, options, codes):
 
 
 @pytest.mark.parametrize(
-    "before",
+    "before,after",
     [
-        pytest.param("import pkg.ghost\n\nx = pkg.ghost.make()\n", id="import-a.b"),
-        pytest.param("import pkg.ghost as g\n\nx = g.make()\n", id="import-a.b-as-m"),
-        pytest.param("from pkg.ghost import make\n", id="from-a.b-import-X"),
-        pytest.param("from .ghost import make\n", id="relative-from-.b-import-X"),
-        pytest.param("from pkg import ghost\n\nx = ghost.make()\n", id="from-a-import-b"),
-        pytest.param("from . import ghost\n\nx = ghost.make()\n", id="relative-from-.-import-b"),
-        pytest.param("from pkg.ghost import *\n", id="star"),
+        pytest.param("import pkg.ghost\n\nx = pkg.ghost.make()\n", "import pkg.canon\n\nx = pkg.canon.make()\n", id="import-a.b"),
+        pytest.param("import pkg.ghost as g\n\nx = g.make()\n", "import pkg.canon as g\n\nx = g.make()\n", id="import-a.b-as-m"),
+        pytest.param("from pkg.ghost import make\n", "from pkg.canon import make\n", id="from-a.b-import-X"),
+        pytest.param("from .ghost import make\n", "from .canon import make\n", id="relative-from-.b-import-X"),
+        pytest.param("from pkg import ghost\n\nx = ghost.make()\n", "from pkg import canon as ghost\n\nx = ghost.make()\n", id="from-a-import-b"),
+        pytest.param("from . import ghost\n\nx = ghost.make()\n", "from . import canon as ghost\n\nx = ghost.make()\n", id="relative-from-.-import-b"),
+        pytest.param("from pkg.ghost import *\n", "from pkg.canon import *\n", id="star"),
     ],
 )
-def test_lesson_import_of_missing_legacy_module_reported(phase_c, before):
-    wrapped = "try:\n" + "".join("    " + line + "\n" for line in before.splitlines() if line) + "except ImportError:\n    pass\n"
-    plan = phase_c.check(wrapped, None)
-    assert "C101" in codes_at(plan, "pkg/consumer.py"), plan.all_reports()
+def test_lesson_import_of_vanished_legacy_module_in_try_rewritten_and_reported(phase_c, before, after):
+    """The legacy module is gone (moved before the spec ran): rewritten, and the except branch flagged."""
+
+    def wrap(text):
+        return "try:\n" + "".join("    " + line + "\n" for line in text.splitlines() if line) + "except ImportError:\n    pass\n"
+
+    plan = phase_c.check(wrap(before), wrap(after))
+    assert "C121" in codes_at(plan, "pkg/consumer.py"), plan.all_reports()
 
 
 def test_lesson_patch_interception_reported_at_patch_site(phase_c):

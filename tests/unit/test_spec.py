@@ -94,3 +94,57 @@ def test_gate_and_distribution_of_the_wrong_type_are_spec_errors(tmp_path: Path)
         load_spec(p)
     text = info.value.render()
     assert "gate" in text and "distribution" in text
+
+
+def test_identity_per_move(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        '[[move]]\nfrom = "pkg.a"\nto = "pkg.b"\n'
+        '[[move]]\nfrom = "pkg.c"\nto = "pkg.d"\nidentity = "assume"\n',
+    )
+    spec = load_spec(p)
+    assert [m.identity for m in spec.moves] == ["check", "assume"]
+    p = write(tmp_path, '[[move]]\nfrom = "pkg.a"\nto = "pkg.b"\nidentity = "trust"\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    assert "move[0].identity: expected one of 'check', 'assume', got 'trust'" in info.value.render()
+
+
+def test_repository_errors_come_in_the_same_round_as_the_others(tmp_path: Path) -> None:
+    """A wrong key, a missing target and a typo'd symbol name: one SpecError lists all three."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "pkg/misc.py").write_text("def keep():\n    pass\n")
+    (tmp_path / "pkg/proc.py").write_text("def run():\n    pass\n")
+    p = write(
+        tmp_path,
+        'colour = "blue"\n'
+        '[[move]]\nfrom = "pkg.misc:kep"\nto = "pkg.proc:run"\n'
+        '[[move]]\nfrom = "pkg.misc"\nto = "pkg.nowhere"\n',
+    )
+    with pytest.raises(SpecError) as info:
+        load_spec(p)
+    text = info.value.render()
+    for needle in (
+        "colour: unknown key",
+        "move[0] (pkg.misc:kep -> pkg.proc:run): 'from' module 'pkg.misc' (pkg/misc.py) does not define 'kep' (did you mean 'keep'?)",
+        "move[1] (pkg.misc -> pkg.nowhere): target module 'pkg.nowhere' not found under the source roots",
+    ):
+        assert needle in text, (needle, text)
+
+
+def test_a_name_moved_out_and_deleted_is_not_a_typo(tmp_path: Path) -> None:
+    from migrate.modindex import build_index, validate_moves
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "pkg/misc.py").write_text("def keep():\n    pass\n")
+    (tmp_path / "pkg/proc.py").write_text("def run():\n    pass\n\n\ndef runner():\n    pass\n")
+    p = write(tmp_path, '[[move]]\nfrom = "pkg.misc:run"\nto = "pkg.proc:run"\n')
+    spec = load_spec(p)
+    assert validate_moves(spec, build_index(spec)) == []
+    # Renamed and deleted: no close match in the legacy module, so the hint says how to keep it.
+    p = write(tmp_path, '[[move]]\nfrom = "pkg.misc:old_runner"\nto = "pkg.proc:runner"\n')
+    spec = load_spec(p)
+    (err,) = validate_moves(spec, build_index(spec))
+    assert "does not define 'old_runner'; if it was renamed and deleted, keep `from pkg.proc import runner as old_runner` there" in err

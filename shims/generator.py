@@ -6,9 +6,9 @@ same objects.  The stub beside it declares the forwarded classes and
 functions with PEP 702 ``@deprecated`` so pyright (``reportDeprecated``) and
 mypy (``--enable-error-code deprecated``) flag legacy imports in editors.
 
-Vendoring: projects that cannot add a dependency copy the runtime modules of
-this package (everything but ``generator.py`` and ``verifier.py``) into their
-tree, e.g. as ``myproject/_shims/``, and pass ``runtime="myproject._shims"``.
+Vendoring: ``shim generate --runtime vendored`` copies the runtime modules of
+this package (everything but ``generator.py`` and ``verifier.py``) into the
+project as ``<top>/_ssot_shims/`` and renders with ``runtime="<top>._ssot_shims"``.
 """
 
 from __future__ import annotations

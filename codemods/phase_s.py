@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import shims
 from migrate.errors import UsageError
 from migrate.phase import Phase, RunContext
 from migrate.results import FileOutcome, Report, Severity, Status
@@ -54,7 +55,7 @@ from .moves import module_defines
 RUNTIMES = ("installed", "vendored")
 VENDORED_NAME = "_ssot_shims"
 # The runtime's modules: everything in the package but the dev-time generator and verifier.
-_RUNTIME_DIR = Path(__file__).resolve().parents[1] / "shims"
+_RUNTIME_DIR = Path(shims.__file__).resolve().parent
 _DEV_ONLY = ("generator.py", "verifier.py")
 
 

@@ -41,6 +41,11 @@ def _kwargs(spec: ShimSpec) -> str:
     return ", ".join(parts)
 
 
+# On the import line, so a traceback shows it when another package named ``shims``
+# comes first on sys.path (Python's own message only names that package's file).
+_SHADOW_HINT = "  # ssot-migrate's runtime: an ImportError here means another 'shims' package shadows it"
+
+
 def render_module_shim(spec: ShimSpec, *, runtime: str = "shims", newline: str = "\n") -> str:
     """The legacy module's new content: forward everything to the canonical module."""
     when = []
@@ -53,7 +58,7 @@ def render_module_shim(spec: ShimSpec, *, runtime: str = "shims", newline: str =
         f"# Legacy path {spec.legacy} -> {spec.target}" + (f" ({', '.join(when)})" if when else "") + f"; spec: {spec.source}.",
         f'"""Deprecated: import from {spec.target} instead."""',
         "",
-        f"from {runtime} import forward_module",
+        f"from {runtime} import forward_module" + (_SHADOW_HINT if runtime == "shims" else ""),
         "",
         f"forward_module(__name__, {spec.target!r}" + (f", {_kwargs(spec)}" if _kwargs(spec) else "") + ")",
         "",
@@ -84,7 +89,7 @@ def render_symbol_block(forwards: list[SymbolForward], *, runtime: str = "shims"
     groups: dict[tuple, list[SymbolForward]] = {}
     for f in sorted(forwards, key=lambda f: f.old):
         groups.setdefault((f.since, f.remove_in, f.distribution, f.version), []).append(f)
-    lines = [SYMBOLS_MARKER, f"from {runtime} import forward_symbols", ""]
+    lines = [SYMBOLS_MARKER, f"from {runtime} import forward_symbols" + (_SHADOW_HINT if runtime == "shims" else ""), ""]
     for (since, remove_in, distribution, version), fs in groups.items():
         spec = ShimSpec("", "", since, remove_in, distribution, version, "")
         mapping = ", ".join(f"{f.old!r}: {f.target!r}" for f in fs)

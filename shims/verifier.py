@@ -114,7 +114,13 @@ def verify_shim(
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SSOT-VERIFY ")), None)
     if line is None:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return ShimCheck(legacy, target, False, [f"importing {legacy} failed: {tail[0]}"])
+        problem = f"importing {legacy} failed: {tail[0]}"
+        if f"from '{runtime}'" in tail[0] or f"No module named '{runtime.partition('.')[0]}'" in tail[0]:
+            problem += (
+                f" (the runtime {runtime!r} is missing or another package of that name shadows it; "
+                "install ssot-migrate there, or generate with --runtime vendored)"
+            )
+        return ShimCheck(legacy, target, False, [problem])
     data = json.loads(line[len("SSOT-VERIFY "):])
     problems = []
     if data["identity"]:

@@ -283,15 +283,21 @@ def test_vendored_runtime_passes_verify_in_a_venv_without_the_tool(tmp_path: Pat
 
     repo = make_repo(tmp_path / "repo", GIT_MV_FILES)
     before = snapshot(repo)
-    r = run_cli(repo, "shim", "generate", "--runtime", "vendored")
-    assert r.returncode == 0, r.stderr
-    vendored = sorted(p.name for p in (repo / "src/newpkg/_ssot_shims").glob("*.py"))
-    assert "forward.py" in vendored and "generator.py" not in vendored and "verifier.py" not in vendored
     venv = tmp_path / "prod"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     p = subprocess.run([str(python), "-c", "import shims"], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 1 and "No module named 'shims'" in p.stderr  # nothing of the tool there
+    # The installed runtime is not there: verify with that interpreter says so.
+    assert run_cli(repo, "shim", "generate").returncode == 0
+    r = run_cli(repo, "shim", "verify", "--python", str(python), "--format", "json")
+    (check,) = json.loads(r.stdout)
+    assert r.returncode == 1 and "generate with --runtime vendored" in check["problems"][0]
+    assert run_cli(repo, "rollback", "S").returncode == 0 and snapshot(repo) == before
+    r = run_cli(repo, "shim", "generate", "--runtime", "vendored")
+    assert r.returncode == 0, r.stderr
+    vendored = sorted(p.name for p in (repo / "src/newpkg/_ssot_shims").glob("*.py"))
+    assert "forward.py" in vendored and "generator.py" not in vendored and "verifier.py" not in vendored
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "vendored shims")
     r = run_cli(repo, "shim", "verify", "--python", str(python), "--format", "json")

@@ -102,6 +102,17 @@ def _root_of(index, rel: str) -> str:
     return ""
 
 
+def _deleted_by_phase_e(spec) -> frozenset[str]:
+    """Files an applied phase E deleted: legacy paths removed on purpose are not created again."""
+    from migrate.state import APPLIED, State
+
+    state = State(spec.root)
+    entry = state.read_ledger().get("E")
+    if entry is None or entry.status != APPLIED:
+        return frozenset()
+    return frozenset(rec.path for rec in state.read_journal("E").files if rec.after is None)
+
+
 def _new_module_path(spec, index, legacy: str, near: str, package: bool) -> tuple[str, tuple[str, ...]]:
     """Where a missing legacy module goes (the source root of ``near``) and the __init__.py files to create."""
     prefix = _root_of(index, near)
@@ -175,6 +186,8 @@ class PhaseS(Phase):
                 near = index.get(fwds[0].target.partition(":")[0]).path
                 rel, inits = _new_module_path(spec, index, legacy, near, False)
                 created.append(_Symbols(rel, legacy, tuple(fwds), True, inits))
+        removed = _deleted_by_phase_e(spec) if created else frozenset()
+        created = [c for c in created if c.path not in removed]
         runtime, vendor_dir = "shims", None
         if mode == "vendored" and canonicals:
             prefix = _root_of(index, canonicals[0])

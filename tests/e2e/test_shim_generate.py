@@ -173,6 +173,9 @@ def test_phase_e_deletes_the_generated_stub_with_its_module(tmp_path: Path) -> N
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "E")
     assert run_cli(repo, "check").returncode == 0
+    # Removed on purpose: shim generate does not create the legacy path again (git-mv-first creation).
+    r = run_cli(repo, "shim", "generate", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
     # The stub copied back from an old branch: the guard sees it.
     (repo / "pkg/legacy.pyi").write_bytes(stub)
     r = run_cli(repo, "check")

@@ -176,3 +176,39 @@ def test_reload_getmodule_resolve_name_and_pickle_behave_as_canonical(project):
     assert d["getmodule"] == [True, True]
     assert d["resolve"] == [True, True, True]
     assert d["pick"] == [True, 5, True]
+
+
+def test_pytest_monkeypatch_fixture_and_mock_decorator_in_a_real_test_run(project):
+    """The way a user's suite does it: fixtures undone at teardown, then the next test sees the original."""
+    project.write(
+        {
+            "test_user.py": """\
+                from unittest import mock
+                import canon.core
+                import oldmod
+
+                ORIGINAL = canon.core.REGISTRY
+
+
+                def test_patch_via_fixture(monkeypatch):
+                    monkeypatch.setattr(oldmod, "REGISTRY", {"fixture": 1})
+                    monkeypatch.setattr("oldmod._instance", None, raising=False)
+                    assert canon.core.REGISTRY == {"fixture": 1} and canon.core._instance is None
+
+
+                @mock.patch("oldmod.REGISTRY", {"decorator": 1})
+                def test_patch_via_decorator():
+                    assert canon.core.REGISTRY == {"decorator": 1}
+
+
+                def test_everything_restored():
+                    assert canon.core.REGISTRY is ORIGINAL
+                    assert not hasattr(canon.core, "_instance")
+                    assert "REGISTRY" not in vars(oldmod)
+                """
+        },
+        base=project.root,
+    )
+    run = project.run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning", "test_user.py"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 passed" in run.stdout

@@ -132,6 +132,21 @@ def test_generate_and_verify_on_the_example_after_phase_c(tmp_path: Path) -> Non
     (check,) = json.loads(r.stdout)
     assert check["legacy"] == "chat_backend.websocket_core.manager" and check["ok"]
     assert run_cli(repo, "rollback", "S").returncode == 0
+    # Production without the tool: the vendored runtime, checked by a bare venv's interpreter.
+    import subprocess
+    import sys
+
+    r = run_cli(repo, "shim", "generate", "--force", "--runtime", "vendored")
+    assert r.returncode == 0, r.stderr
+    assert "from chat_backend._ssot_shims import forward_module" in (repo / "chat_backend/websocket_core/manager.py").read_text()
+    venv = tmp_path / "prod"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    r = run_cli(repo, "shim", "verify", "--python", str(python), "--format", "json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    (check,) = json.loads(r.stdout)
+    assert check["ok"] and check["names"] > 0
+    assert run_cli(repo, "rollback", "S").returncode == 0
 
 
 FACTORIES = """

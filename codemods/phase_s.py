@@ -173,8 +173,10 @@ class PhaseS(Phase):
                 continue
             target = index.get(mv.new.module)
             exp = index.get(mv.old.module)
-            if target is None or (exp is not None and mv.old.name in exp.names):
-                continue  # nothing to forward to, or the legacy module still defines the name
+            if target is None or module_defines(index, mv.new.module, mv.new.name.split(".")[0]) is False:
+                continue  # nothing to forward to (phase C reports the spec's dangling targets)
+            if exp is not None and mv.old.name in exp.names:
+                continue  # the legacy module still defines the name
             canonicals.append(target.path)
             fwd = SymbolForward(mv.old.name, f"{mv.new.module}:{mv.new.name}", mv.since, mv.remove_in, spec.distribution, spec.version, f"move[{i}]")
             symbols.setdefault(mv.old.module, []).append(fwd)
@@ -217,12 +219,13 @@ class PhaseS(Phase):
         newline = "\r\n" if b"\r\n" in data else "\n"
         if isinstance(item, _Symbols):
             nl = newline.encode()
-            base = split_symbol_block(data)
+            base, rest = split_symbol_block(data)
             if base and not base.endswith(b"\n"):
                 base += nl
             if base.strip() and not base.endswith(nl + nl):
                 base += nl
-            after = base + render_symbol_block(list(item.forwards), runtime=ctx.payload.runtime, newline=newline).encode()
+            block = render_symbol_block(list(item.forwards), runtime=ctx.payload.runtime, newline=newline).encode()
+            after = base + block + rest
             if after == data:
                 return FileOutcome(path, Status.UNCHANGED)
             return FileOutcome(path, Status.CHANGED, before=data, after=after, edits=1)
@@ -263,8 +266,8 @@ class PhaseS(Phase):
                 wanted[item.path] = render_symbol_block(list(item.forwards), runtime=payload.runtime).encode()
             else:
                 wanted[item.path] = render_module_shim(item.spec, runtime=payload.runtime).encode()
-        shims = [i for i in (*payload.files.values(), *payload.created) if isinstance(i, _Shim)]
-        for shim in shims:
+        module_shims = [i for i in (*payload.files.values(), *payload.created) if isinstance(i, _Shim)]
+        for shim in module_shims:
             if shim.package:
                 continue
             legacy_file = root / shim.path

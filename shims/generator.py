@@ -100,12 +100,25 @@ def render_symbol_block(forwards: list[SymbolForward], *, runtime: str = "shims"
     return newline.join(lines)
 
 
-def split_symbol_block(source: bytes) -> bytes:
-    """``source`` without a previously generated forwarding block (byte-exact otherwise)."""
+def split_symbol_block(source: bytes) -> tuple[bytes, bytes]:
+    """``(before, after)``: ``source`` around a previously generated forwarding block.
+
+    The block is the marker line and the generated lines right after it (its
+    import, ``forward_symbols(`` calls, blank lines between them); anything
+    after that is the user's and is kept, byte for byte.
+    """
     at = source.find(SYMBOLS_MARKER.encode())
     if at < 0:
-        return source
-    return source[:at]
+        return source, b""
+    lines = source[at:].splitlines(keepends=True)
+    end = 1
+    for i, line in enumerate(lines[1:], 1):
+        text = line.strip()
+        if text.startswith(b"forward_symbols(") or (text.startswith(b"from ") and text.split(b"#")[0].rstrip().endswith(b" import forward_symbols")):
+            end = i + 1
+        elif text:
+            break
+    return source[:at], b"".join(lines[end:])
 
 
 def render_package_init(legacy: str, *, newline: str = "\n") -> str:

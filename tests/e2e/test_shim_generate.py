@@ -331,3 +331,19 @@ def test_unknown_runtime_is_a_usage_error(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", GIT_MV_FILES)
     r = run_cli(repo, "shim", "generate", "--runtime", "pypi")
     assert r.returncode == 2 and "--runtime must be one of installed, vendored" in r.stderr
+
+
+def test_symbol_block_rerender_keeps_the_users_bytes_around_it() -> None:
+    """Re-rendering the forwarding block replaces only the generated lines (code added after it survives)."""
+    from shims.generator import SymbolForward, render_symbol_block, split_symbol_block
+
+    one = [SymbolForward("Old", "pkg.canon:New", "1.0", "2.0", None, "1.5", "move[0]")]
+    two = one + [SymbolForward("Older", "pkg.canon:New", "1.0", "2.0", None, "1.5", "move[1]")]
+    head, tail = b"x = 1\n\n", b"\n\ndef added_later():\n    return 2\n"
+    source = head + render_symbol_block(one).encode() + tail
+    before, after = split_symbol_block(source)
+    assert (before, after) == (head, tail)
+    rerendered = before + render_symbol_block(two).encode() + after
+    assert rerendered.startswith(head) and rerendered.endswith(tail) and b"'Older': 'pkg.canon:New'" in rerendered
+    assert split_symbol_block(rerendered) == (head, tail)
+    assert split_symbol_block(b"no block\n") == (b"no block\n", b"")

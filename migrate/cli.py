@@ -394,12 +394,13 @@ def shim_generate(
     check: bool = typer.Option(False, "--check", help="Only check the generated files are up to date (exit 1 if not)."),
     force: bool = typer.Option(False, "--force", help="Generate even where the legacy module defines names the canonical one lacks (they are dropped, and listed)."),
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files it touches must still be clean)."),
+    runtime: str = typer.Option("installed", "--runtime", help="installed: shims import the `shims` package; vendored: a stdlib-only copy is written into your package."),
 ) -> None:
     """Rewrite each legacy module as a forwarding shim with a @deprecated .pyi stub (journaled: `rollback S`)."""
     from .results import Severity
 
     s = _spec(spec)
-    opts = Options(extra={"force": force})
+    opts = Options(extra={"force": force, "runtime": runtime})
     if check:
         result = commands.plan(s, "S", opts)
         for line in render.report_lines(result, min_severity=Severity.WARNING):
@@ -418,7 +419,11 @@ def shim_generate(
 
 @shim_app.command("verify")
 @_guard
-def shim_verify(spec: Optional[Path] = SpecOpt, fmt: Format = typer.Option(Format.text, "--format", help="text: a table; json: one document.")) -> None:
+def shim_verify(
+    spec: Optional[Path] = SpecOpt,
+    fmt: Format = typer.Option(Format.text, "--format", help="text: a table; json: one document."),
+    python: Optional[Path] = typer.Option(None, "--python", help="Import the shims with this interpreter (e.g. production's venv) instead of the tool's."),
+) -> None:
     """Import every legacy path in a fresh interpreter: identity, warning and its line, submodules."""
     import json
     from dataclasses import asdict
@@ -428,7 +433,9 @@ def shim_verify(spec: Optional[Path] = SpecOpt, fmt: Format = typer.Option(Forma
     from shims.verifier import verify_all
 
     s = _spec(spec)
-    checks = verify_all(s)
+    if python is not None and not python.is_file():
+        raise UsageError(f"--python {python}: no such interpreter")
+    checks = verify_all(s, python=str(python) if python is not None else None)
     if not checks:
         raise UsageError("no generated shims found; run `ssot-migrate shim generate` first")
     if fmt is Format.json:

@@ -397,6 +397,8 @@ def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "ro
         if data is None:
             if path.exists():
                 atomic_delete(path)
+            if rec.before is None:  # created by the phase: so were the folders it needed, if now empty
+                _prune_empty_dirs(path.parent, state.root)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data, mode=rec.mode_before)
@@ -404,6 +406,18 @@ def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "ro
         _fault_point("after-restore")
     state.drop_entry(letter, event)
     return results
+
+
+def _prune_empty_dirs(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents below ``root`` while they are empty (an empty folder imports as a namespace package)."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            return
+        folder = folder.parent
 
 
 # -- status ------------------------------------------------------------------------------

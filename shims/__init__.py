@@ -20,7 +20,12 @@ Public API
     Make module ``name`` a thin forwarding module for ``target``: attributes,
     ``from name import X``, ``import name.sub`` (any depth), ``dir``,
     ``__all__``/``import *`` and pickles all resolve to the canonical objects
-    themselves.  The target is imported eagerly.
+    themselves.  The target is imported eagerly.  Writes go through too:
+    ``legacy.X = v``, ``del legacy.X``, ``mock.patch("legacy.X")`` and
+    ``monkeypatch.setattr`` act on the canonical module (a name it does not
+    define is created there); dunders, names the legacy file binds itself and
+    real legacy submodules stay the legacy module's own.
+    ``importlib.reload(legacy)`` reloads the canonical module.
 ``forward_symbols(name, symbols, *, since=None, remove_in=None, distribution=None, version=None, near=None) -> None``
     Forward individual names of a module that otherwise stays;
     ``symbols`` maps old name -> ``"pkg.mod:NewName"`` (dotted qualnames
@@ -30,7 +35,8 @@ Public API
     use the canonical name); if it was a different object a
     DuplicateImplementationWarning says so.  Existing ``__all__`` lists get
     the old names appended; a module ``__getattr__``/``__dir__`` defined
-    before the call is chained.
+    before the call is chained.  Writes and deletes of an old name act on
+    the canonical object (``legacy.Old = v`` sets ``pkg.new_mod.NewName``).
 ``guard_single_execution(name, file) -> tuple[str, ...]``
     Call ``guard_single_execution(__name__, __file__)`` in a canonical module:
     warns (DuplicateImplementationWarning) if its file is already live under

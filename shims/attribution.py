@@ -36,11 +36,17 @@ _MACHINERY_PREFIX = "importlib."
 # Callers that look at a module rather than use it: no warning, no telemetry.
 _INTROSPECTION = frozenset({"inspect", "pydoc", "rlcompleter", "doctest"})
 
+# Callers that read or write a legacy name on behalf of the line that set them up
+# (``with mock.patch("legacy.X")``, ``monkeypatch.setattr(legacy, "X", v)``, the
+# ExitStack behind ``@mock.patch``):
+# skipped like shim bodies, so the hit is attributed to that line.
+_DELEGATES = frozenset({"unittest.mock", "mock.mock", "_pytest.monkeypatch", "contextlib"})
+
 # Module bodies that are pure shims (files calling forward_module): skipped so a
 # first ``import legacy`` is attributed to the importing line, not the shim file.
 shim_bodies: set = set()
 
-_SPECIAL = _MACHINERY | _INTROSPECTION | {_PKG}
+_SPECIAL = _MACHINERY | _INTROSPECTION | _DELEGATES | {_PKG}
 _SPECIAL_PREFIXES = (_MACHINERY_PREFIX, _PKG_PREFIX)
 
 
@@ -78,7 +84,7 @@ def find_caller_from(f, extra_skip=None):
             machinery = True
             f = f.f_back
             continue
-        if name in shim_bodies or (extra_skip is not None and name in extra_skip):
+        if name in shim_bodies or name in _DELEGATES or (extra_skip is not None and name in extra_skip):
             f = f.f_back
             continue
         return f, machinery, False

@@ -47,6 +47,7 @@ _lock = allocate_lock()
 _tls = _local()
 
 _module_forwarders: dict = {}  # legacy module name -> _ModuleForwarder
+_symbol_forwarders: dict = {}  # legacy module name -> _SymbolForwarder (forward_symbols)
 _top_names: set = set()  # first components of forwarded legacy module names
 
 
@@ -117,13 +118,15 @@ _counts = telemetry._counts
 _warnings = sys.modules["warnings"]
 
 
-def _hit(route: Route, name: str, start, importing: bool = False) -> bool:
+def _hit(route: Route, name: str, start, importing: bool = False, key: str | None = None) -> bool:
     """Record one use of ``route`` and warn or raise as the policy says.
 
     ``start`` is the frame to start looking for the user's line from (the
     caller of ``__getattr__``, or ``sys._getframe()`` from inside the shim).
     ``importing`` marks hits that happen while a module is being imported (the
-    shim body, the submodule loader): errors are then ImportErrors.  Returns
+    shim body, the submodule loader): errors are then ImportErrors.  ``key``
+    tells a write (``"X="``) from a read of ``X`` within one statement, so
+    ``mock.patch``'s read-then-write on entering counts once.  Returns
     False when the caller is an introspection tool (nothing recorded).
 
     This is the per-access hot path of ``legacy.X``; the common case (user
@@ -149,7 +152,8 @@ def _hit(route: Route, name: str, start, importing: bool = False) -> bool:
     if frame is not None:
         code = frame.f_code
         line = frame.f_lineno or 0
-        token = (id(frame), code, line, route.shim, frame.f_lasti, name)
+        tname = name if key is None else key
+        token = (id(frame), code, line, route.shim, frame.f_lasti, tname)
         last = tls.get("last")
         tls["last"] = token
         if (
@@ -158,7 +162,7 @@ def _hit(route: Route, name: str, start, importing: bool = False) -> bool:
             and last[1] is code
             and last[2] == line
             and last[3] == token[3]
-            and (token[4] > last[4] or (token[4] == last[4] and name != last[5]))
+            and (token[4] > last[4] or (token[4] == last[4] and tname != last[5]))
         ):
             return True  # same statement, already counted and warned
         site = (route, code.co_filename, line)
@@ -224,25 +228,104 @@ def _no_attr(module_name: str, name: str, obj) -> AttributeError:
 
 
 class _ShimModule(ModuleType):
-    """Class of a forwarding legacy module: keeps submodule bindings out of its dict."""
+    """Class of a legacy module: writes through it reach the canonical module.
+
+    ``setattr``/``delattr`` (``legacy.X = v``, ``del legacy.X``,
+    ``mock.patch``, ``monkeypatch.setattr``) on a forwarded name act on the
+    canonical module (whole-module forward) or the canonical object (a name
+    forwarded by ``forward_symbols``), counted and warned per site like reads.
+    The legacy module keeps what is its own: dunders (the import system's
+    ``__spec__``, ``__file__``, ...), names bound in its own ``__dict__``, and
+    its real submodules.  The import system binding ``legacy.sub`` after
+    importing a canonical submodule is dropped, so ``legacy.sub`` keeps going
+    through ``__getattr__`` (per-site warnings).
+    """
 
     def __setattr__(self, name, value):
-        fw = _module_forwarders.get(self.__dict__.get("__name__"))
-        if (
-            fw is not None
-            and fw.module is self
-            and isinstance(value, ModuleType)
-            and getattr(value, "__name__", None) == fw.target + "." + name
-        ):
-            return  # the import system binding legacy.<sub>; __getattr__ serves it
-        ModuleType.__setattr__(self, name, value)
+        slot = _write_slot(self, name, value)
+        if slot is None:
+            ModuleType.__setattr__(self, name, value)
+        elif slot is not _DROP:
+            route, owner, attr = slot
+            frame = sys._getframe(1)
+            _hit(route, name, frame, key=name + "=")
+            if frame.f_globals.get("__name__") == "_pytest.monkeypatch":
+                _monkeypatch_saw(self, name, owner, attr, frame.f_code.co_name)
+            setattr(owner, attr, value)
+
+    def __delattr__(self, name):
+        slot = _write_slot(self, name)
+        if slot is None:
+            ModuleType.__delattr__(self, name)
+            return
+        route, owner, attr = slot
+        frame = sys._getframe(1)
+        _hit(route, name, frame, key=name + "=")
+        if frame.f_globals.get("__name__") == "_pytest.monkeypatch" and frame.f_code.co_name == "undo":
+            stack = _monkeypatched.get((id(self), name))
+            if stack:
+                before = stack.pop()
+                if before is not _MISSING:
+                    setattr(owner, attr, before)
+                    return
+        if attr not in getattr(owner, "__dict__", {}):
+            raise _no_attr(self.__dict__.get("__name__"), name, self)
+        delattr(owner, attr)
+
+    # No other methods or attributes here: a type attribute would shadow the
+    # canonical name of the same spelling (``legacy.X`` looks at the type first).
 
     def __repr__(self):
         d = self.__dict__
         fw = _module_forwarders.get(d.get("__name__"))
         target = f" -> {fw.target!r}" if fw is not None else ""
         where = f" from {d['__file__']!r}" if d.get("__file__") else ""
+        if fw is None:  # a module that stays, with some names forwarded
+            return f"<module {d.get('__name__')!r}{where}>"
         return f"<legacy module {d.get('__name__')!r}{target}{where}>"
+
+
+_DROP = object()  # the import system binding legacy.<sub> to a canonical submodule
+_MISSING = object()
+
+
+def _write_slot(module, name, value=None):
+    """Where ``setattr(module, name, ...)`` goes: None (the legacy module's own
+    name), _DROP, or ``(route, owner, attr)`` on the canonical side."""
+    d = module.__dict__
+    legacy = d.get("__name__")
+    fw = _module_forwarders.get(legacy)
+    if fw is not None and fw.module is module:
+        if isinstance(value, ModuleType):
+            sub = getattr(value, "__name__", None)
+            if sub == fw.target + "." + name:
+                return _DROP  # __getattr__ serves legacy.<sub> (per-site warnings)
+            if sub == legacy + "." + name:
+                return None  # a real file inside the legacy package
+        if name in d or (name[:2] == "__" and name[-2:] == "__"):
+            return None
+        return fw.route, fw.canonical_module(), name
+    sf = _symbol_forwarders.get(legacy)
+    entry = sf.routes.get(name) if sf is not None and sf.module is module else None
+    if entry is None:
+        return None
+    route, modname, qual = entry
+    owner, _, attr = qual.rpartition(".")
+    return route, sf.resolve_owner(modname, owner), attr
+
+
+# (id(legacy module), name) -> canonical values before each monkeypatch.setattr.
+# pytest >= 9.2 records the old value from the target's own __dict__ (empty for a
+# forwarded name) and undoes by delattr; the value seen here is restored instead.
+_monkeypatched: dict = {}
+
+
+def _monkeypatch_saw(module, name, owner, attr, via: str) -> None:
+    key = (id(module), name)
+    if via == "setattr":
+        _monkeypatched.setdefault(key, []).append(getattr(owner, "__dict__", {}).get(attr, _MISSING))
+    elif via == "undo" and _monkeypatched.get(key):  # older pytest restores by setattr
+        _monkeypatched[key].pop()
 
 
 _OWN_DUNDERS = frozenset(
@@ -572,6 +655,13 @@ def forward_module(
     _hit(route, name, sys._getframe(1), True)  # the importing line; raises once removed
 
     canonical = _import(target)
+    previous = _module_forwarders.get(name)
+    if previous is not None and previous.module is module and previous.target == target:
+        # importlib.reload(legacy): the legacy path stands for the canonical module,
+        # so reloading it re-executes the canonical code, as reloading that would.
+        import importlib
+
+        canonical = importlib.reload(canonical)
     d = module.__dict__
     if d.get("forward_module") is forward_module:
         del d["forward_module"]  # the generated file's own import is not part of the legacy API
@@ -618,6 +708,13 @@ class _SymbolForwarder:
             local = self.shadowed.pop(old, None)
             if local is not None and local is not obj:
                 _report_shadowed(self.legacy, old, modname, qual, local)
+        return obj
+
+    def resolve_owner(self, modname: str, owner: str):
+        """The object holding the forwarded name: the module, or a class for ``Outer.Inner``."""
+        obj = _import(modname)
+        for part in owner.split(".") if owner else ():
+            obj = getattr(obj, part)
         return obj
 
     def getattr(self, name: str):
@@ -715,6 +812,10 @@ def forward_symbols(
             d["__all__"] = list(all_) + extra
     d["__getattr__"] = fw.getattr
     d["__dir__"] = fw.dir
+    with _lock:
+        _symbol_forwarders[name] = fw
+    if type(module) is ModuleType:
+        module.__class__ = _ShimModule  # writes to the forwarded names reach the canonical objects
 
 
 # Installed when the package is imported, so that a legacy package being

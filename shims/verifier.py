@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -35,8 +36,9 @@ canonical = importlib.import_module({target!r})
 names = [n for n in dir(canonical) if not n.startswith("_")]
 result["names"] = len(names)
 result["identity"] = [n for n in names if getattr(legacy, n, None) is not getattr(canonical, n)]
-import shims
-from shims.categories import LegacyImportWarning, LegacyRemovalWarning
+import {runtime} as _rt
+result["runtime_dir"] = __import__("os").path.dirname(_rt.__file__)
+LegacyImportWarning, LegacyRemovalWarning = _rt.LegacyImportWarning, _rt.LegacyRemovalWarning
 ours = [w for w in caught if issubclass(w.category, (LegacyImportWarning, LegacyRemovalWarning))]
 if not ours:
     # A bare `import legacy` may warn at first attribute use instead: use one.
@@ -76,7 +78,18 @@ class ShimCheck:
     names: int = 0
 
 
-def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, timeout: float = 60) -> ShimCheck:
+def verify_shim(
+    root: Path,
+    source_roots: list[Path],
+    legacy: str,
+    target: str,
+    timeout: float = 60,
+    *,
+    runtime: str = "shims",
+    python: str | None = None,
+) -> ShimCheck:
+    """Check one shim in a fresh ``python`` (default: this interpreter; pass the
+    production interpreter to prove the shims need nothing the tool brings)."""
     script_lines = textwrap.dedent(_PROBE).splitlines()
     import_line = next(i for i, line in enumerate(script_lines, 1) if "# IMPORT_LINE" in line)
     attr_line = next(i for i, line in enumerate(script_lines, 1) if "# ATTR_LINE" in line)
@@ -84,6 +97,7 @@ def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, 
         paths=[str(p) for p in source_roots] + [str(root)],
         legacy=legacy,
         target=target,
+        runtime=runtime,
         import_line=import_line,
         attr_line=attr_line,
     )
@@ -92,7 +106,7 @@ def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, 
     probe.write_text(script, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "SSOT_SHIMS_MODE"}
     try:
-        proc = subprocess.run([sys.executable, str(probe)], cwd=root, capture_output=True, text=True, timeout=timeout, env=env)
+        proc = subprocess.run([python or sys.executable, str(probe)], cwd=root, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return ShimCheck(legacy, target, False, [f"importing {legacy} did not finish in {timeout:.0f}s (deadlock?)"])
     finally:
@@ -100,7 +114,13 @@ def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, 
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SSOT-VERIFY ")), None)
     if line is None:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return ShimCheck(legacy, target, False, [f"importing {legacy} failed: {tail[0]}"])
+        problem = f"importing {legacy} failed: {tail[0]}"
+        if f"from '{runtime}'" in tail[0] or f"No module named '{runtime.partition('.')[0]}'" in tail[0]:
+            problem += (
+                f" (the runtime {runtime!r} is missing or another package of that name shadows it; "
+                "install ssot-migrate there, or generate with --runtime vendored)"
+            )
+        return ShimCheck(legacy, target, False, [problem])
     data = json.loads(line[len("SSOT-VERIFY "):])
     problems = []
     if data["identity"]:
@@ -110,7 +130,7 @@ def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, 
         problems.append("no LegacyImportWarning was emitted")
     else:
         cat, filename, lineno, probe_file, probe_line = data["warning"]
-        shims_dir = str(Path(__file__).resolve().parent)
+        shims_dir = data.get("runtime_dir") or str(Path(__file__).resolve().parent)
         if filename == probe_file:
             warning = f"{cat} at the import line" if lineno == probe_line else cat
             if lineno != probe_line:
@@ -128,7 +148,10 @@ def verify_shim(root: Path, source_roots: list[Path], legacy: str, target: str, 
     return ShimCheck(legacy, target, not problems, problems, warning, data["names"])
 
 
-def verify_all(spec) -> list[ShimCheck]:  # spec: migrate.spec.Spec
+_RUNTIME_IMPORT = re.compile(rb"^from ([\w.]+) import forward_module\b", re.M)
+
+
+def verify_all(spec, python: str | None = None) -> list[ShimCheck]:  # spec: migrate.spec.Spec
     from .generator import is_generated
 
     checks = []
@@ -139,7 +162,12 @@ def verify_all(spec) -> list[ShimCheck]:  # spec: migrate.spec.Spec
             for cand in (sr.joinpath(*parts).with_suffix(".py"), sr.joinpath(*parts) / "__init__.py"):
                 if cand.is_file():
                     path = cand
-        if path is None or not is_generated(path.read_bytes()):
+        if path is None:
             continue
-        checks.append(verify_shim(spec.root, list(spec.source_roots), mv.old.module, mv.new.module))
+        data = path.read_bytes()
+        if not is_generated(data):
+            continue
+        m = _RUNTIME_IMPORT.search(data)
+        runtime = m.group(1).decode() if m else "shims"
+        checks.append(verify_shim(spec.root, list(spec.source_roots), mv.old.module, mv.new.module, runtime=runtime, python=python))
     return checks

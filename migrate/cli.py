@@ -16,16 +16,62 @@ from typing import Optional
 
 
 def _check_fast_path() -> None:
-    """``ssot-migrate check`` on an unchanged tree answers before typer loads (typer costs more than the check)."""
+    """``ssot-migrate check`` on an unchanged tree and ``status`` without ``--plan`` answer before typer loads
+    (typer costs more than they do)."""
     argv = sys.argv
-    if len(argv) >= 2 and argv[1] == "check" and (
+    if len(argv) >= 2 and argv[1] in ("check", "status") and (
         Path(argv[0]).stem == "ssot-migrate" or Path(argv[0]).parts[-2:] == ("migrate", "__main__.py")
     ):
-        from .guard import fast_main
-
+        if argv[1] == "check":
+            from .guard import fast_main
+        else:
+            fast_main = _status_fast
         code = fast_main(argv[2:])
         if code is not None:
             sys.exit(code)
+
+
+def _status_fast(argv: list[str]) -> int | None:
+    """``status`` from the ledger alone, without typer or the phases; None: let the full command run
+    (``--plan``, ``--help``, an option this parser does not know, an error to report)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    ap.add_argument("--spec", type=Path)
+    ap.add_argument("--format", default="text", choices=("text", "json"))
+    ap.add_argument("--jobs", "-j", type=int)  # only used with --plan
+    try:
+        args, rest = ap.parse_known_args(list(argv))
+    except (SystemExit, Exception):  # noqa: BLE001 - let the real parser say what is wrong
+        return None
+    if rest:
+        return None
+    try:
+        from .commands import ledger_status
+        from .guard import _spec_root
+        from .spec import find_spec_file
+
+        spec_file = args.spec if args.spec is not None else find_spec_file(Path.cwd())
+        result = ledger_status(_spec_root(spec_file.resolve(), spec_file.read_bytes()))
+    except Exception:  # noqa: BLE001 - the full command reports errors properly
+        return None
+    _print_status(result, args.format == "json")
+    return 0
+
+
+def _print_status(result, as_json: bool) -> None:
+    from rich.console import Console
+
+    from . import render
+
+    if as_json:
+        sys.stdout.write(render.status_json(result) + "\n")
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(render.status_table(result))
+    if result.lock:
+        kind = "STALE lock (run `ssot-migrate unlock`)" if result.stale_lock else "lock held"
+        console.print(f"{kind}: pid {result.lock.get('pid')} ({result.lock.get('command')})", markup=False)
 
 
 _check_fast_path()
@@ -226,10 +272,11 @@ def rollback(
     spec: Optional[Path] = SpecOpt,
     cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one, or that changed the same files after it."),
     force: bool = typer.Option(False, "--force", help="Discard edits made after apply when they conflict."),
+    all_waves: bool = typer.Option(False, "--all", help="Roll back every wave of the phase (newest first), not only the last one."),
 ) -> None:
-    """Restore every file a phase changed; edits made since are merged, never overwritten."""
+    """Restore every file the phase's last wave changed; edits made since are merged, never overwritten."""
     s = _spec(spec)
-    result = commands.rollback(s.root, phase, cascade=cascade, force=force)
+    result = commands.rollback(s.root, phase, cascade=cascade, force=force, all_waves=all_waves)
     err.print(render.rollback_text(result), markup=False)
 
 
@@ -238,18 +285,12 @@ def rollback(
 def status(
     spec: Optional[Path] = SpecOpt,
     fmt: Format = typer.Option(Format.text, "--format"),
+    plan: bool = typer.Option(False, "--plan", help="Also plan every phase to count pending edits and legacy references left (slow: as long as a plan of each phase)."),
     jobs: Optional[int] = JobsOpt,
 ) -> None:
-    """Show applied phases, drift since apply and legacy references left.  Read-only."""
+    """Show applied phases and their waves, and drift since apply, from the ledger and journals.  Read-only."""
     s = _spec(spec)
-    result = commands.status(s, jobs=jobs)
-    if fmt is Format.json:
-        sys.stdout.write(render.status_json(result) + "\n")
-        return
-    out.print(render.status_table(result))
-    if result.lock:
-        kind = "STALE lock (run `ssot-migrate unlock`)" if result.stale_lock else "lock held"
-        out.print(f"{kind}: pid {result.lock.get('pid')} ({result.lock.get('command')})", markup=False)
+    _print_status(commands.status(s, plan=plan, jobs=jobs), fmt is Format.json)
 
 
 @app.command()

@@ -216,3 +216,19 @@ def test_the_phase_catalog_read_from_sources_matches_the_registry() -> None:
     from migrate.catalog import _from_sources
 
     assert {k: (v.title, v.needs) for k, v in _from_sources().items()} == {k: (c.title, tuple(c.needs)) for k, c in PHASES.items()}
+
+
+def test_readers_of_phase_e_see_every_wave(tmp_path: Path) -> None:
+    """`check` and phase B's compat reader read what phase E removed from all of E's waves, not the first."""
+    from types import SimpleNamespace
+
+    from codemods.phase_e import REMOVED_FALLBACKS, removed_fallbacks
+
+    state = State(tmp_path)
+    for wave, keys in ((1, ["OLD_URL"]), (2, ["OLD_PORT"])):
+        journal = Journal("E", "spec", "test", 0.0, {REMOVED_FALLBACKS: keys}, wave=wave)
+        journal.files.append(FileRecord(f"gone{wave}.py", state.put_blob(b"x = 1\n"), None, 0o644, None))
+        state.write_journal(journal)
+        state.set_entry(LedgerEntry("E", APPLIED, "spec", "test", 0.0, 1, state.next_order(), wave), "test")
+    assert removed_fallbacks(SimpleNamespace(root=tmp_path)) == {"OLD_URL", "OLD_PORT"}
+    assert [rec.path for j in state.phase_journals("E") for rec in j.files] == ["gone1.py", "gone2.py"]

@@ -202,3 +202,29 @@ def test_playbook_waves_section(tmp_path: Path) -> None:
     now = snapshot(repo)
     assert now.pop("pyproject.toml") == full.encode()
     assert now == {k: v for k, v in original.items() if k != "pyproject.toml"}
+
+
+# -- status answers from the ledger -----------------------------------------------------------
+
+
+def test_status_answers_without_typer_or_the_phases_and_says_the_same(waved) -> None:
+    """The fast path (before typer loads) and the full command print the same document; the fast
+    path imports neither typer nor LibCST (the cost `status` must not pay), and plans nothing."""
+    import os
+    import subprocess
+    import sys
+
+    repo, _ = waved
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    fast = subprocess.run([sys.executable, "-X", "importtime", "-m", "migrate", "status", "--format", "json"],
+                          cwd=repo, capture_output=True, text=True, env=env)
+    assert fast.returncode == 0, fast.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in fast.stderr.splitlines() if "|" in line}
+    assert not imported & {"typer", "libcst", "codemods", "codemods.phase_c"}, sorted(imported & {"typer", "libcst", "codemods"})
+    full = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['not-the-console-script', 'status', '--format', 'json']; "
+                           "from migrate.cli import main; main()"], cwd=repo, capture_output=True, text=True, env=env)
+    assert full.returncode == 0, full.stderr
+    assert json.loads(fast.stdout) == json.loads(full.stdout)
+    assert "typer" in {line.rsplit("|", 1)[-1].strip() for line in subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "migrate", "status", "--plan", "--format", "json"],
+        cwd=repo, capture_output=True, text=True, env=env).stderr.splitlines() if "|" in line}

@@ -148,10 +148,10 @@ def status_table(result: StatusResult):  # -> rich.table.Table
         many = len(p.waves) > 1
         notes = _drift_notes(p.phase, p.status, p.edited_since_apply, p.changed_by_later, p.reverted_outside_tool, p.error)
         if many:
-            notes.insert(0, f"{len(p.waves)} waves (`rollback {p.phase}` undoes {p.waves[-1].key}, `--all` every wave)")
+            notes.insert(0, f"{len(p.waves)} waves; `rollback {p.phase}` undoes {p.waves[-1].key}")
         if p.needs:
             notes.append(f"needs {', '.join(p.needs)}")
-        planned = (str(p.pending_edits), str(p.remaining_refs)) if result.planned else ()
+        planned = tuple("-" if n is None else str(n) for n in (p.pending_edits, p.remaining_refs)) if result.planned else ()
         table.add_row(f"{p.phase} ({p.title})", p.status, _when(p.applied_at), str(p.files or "-"), *planned, "; ".join(notes))
         for w in p.waves if many else ():
             wnotes = _drift_notes(w.key, w.status, w.edited_since_apply, w.changed_by_later, w.reverted_outside_tool, w.error)

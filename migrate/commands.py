@@ -286,7 +286,7 @@ class FileRestore:
 
 @dataclass
 class RollbackResult:
-    phases: list[str]
+    phases: list[str]  # the waves rolled back, in that order: "C" (a phase's first wave), "C.2", ...
     files: list[FileRestore] = field(default_factory=list)
 
 

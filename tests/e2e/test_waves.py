@@ -228,3 +228,30 @@ def test_status_answers_without_typer_or_the_phases_and_says_the_same(waved) -> 
     assert "typer" in {line.rsplit("|", 1)[-1].strip() for line in subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "migrate", "status", "--plan", "--format", "json"],
         cwd=repo, capture_output=True, text=True, env=env).stderr.splitlines() if "|" in line}
+
+
+@pytest.mark.parametrize("recovery", ["rollback", "apply"])
+def test_a_killed_second_wave_is_recovered_on_its_own(tmp_path: Path, recovery: str) -> None:
+    """A kill in wave 2's writes: `rollback C` undoes wave 2 only, `apply C` finishes wave 2 only."""
+    import signal
+
+    repo = make_repo(tmp_path / "repo", {**FILES, "pyproject.toml": _without_last_move(SPEC)})
+    assert run_cli(repo, "apply", "C").returncode == 0
+    _commit(repo, "wave 1")
+    (repo / "pyproject.toml").write_text(__import__("textwrap").dedent(SPEC), encoding="utf-8")
+    _commit(repo, "spec")
+    extended = snapshot(repo)
+    r = run_cli(repo, "apply", "C", env={"SSOT_MIGRATE_FAULT": "after-file:1"})
+    assert r.returncode == -signal.SIGKILL
+    c = _c_status(repo)
+    assert c["status"] == "applying" and [(w["wave"], w["status"]) for w in c["waves"]] == [("C", "applied"), ("C.2", "applying")]
+    assert run_cli(repo, "unlock").returncode == 0
+    r = run_cli(repo, recovery, "C")
+    assert r.returncode == 0, r.stderr
+    if recovery == "rollback":
+        assert "rolled back phase(s) C.2" in r.stderr and snapshot(repo) == extended and _ledger(repo) == ["C"]
+    else:
+        assert "finished an interrupted apply" in r.stderr and _ledger(repo) == ["C", "C.2"]
+        assert [w["status"] for w in _c_status(repo)["waves"]] == ["applied", "applied"]
+        assert run_cli(repo, "plan", "C", "--check", "--no-diff").returncode == 0
+        assert run_cli(repo, "rollback", "C").returncode == 0 and snapshot(repo) == extended

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,7 @@ def waved(tmp_path: Path) -> tuple[Path, dict[str, dict[str, bytes]]]:
     assert r.returncode == 0, r.stderr
     snaps["wave1"] = snapshot(repo)
     _commit(repo, "wave 1")
-    (repo / "pyproject.toml").write_text(__import__("textwrap").dedent(SPEC), encoding="utf-8")
+    (repo / "pyproject.toml").write_text(textwrap.dedent(SPEC), encoding="utf-8")
     _commit(repo, "the spec gets the second move")
     snaps["extended"] = snapshot(repo)
     assert run_cli(repo, "plan", "C", "--check", "--no-diff").returncode == 1  # the new move's sites are pending
@@ -119,7 +121,7 @@ def test_each_wave_merges_edits_made_since(waved) -> None:
 
 def test_offline_rollback_of_a_wave_and_the_ledger_reconciled(waved) -> None:
     repo, snaps = waved
-    r = __import__("subprocess").run(["sh", ".ssot-migrate/phases/C.2/rollback.sh"], cwd=repo, capture_output=True, text=True)
+    r = subprocess.run(["sh", ".ssot-migrate/phases/C.2/rollback.sh"], cwd=repo, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert snapshot(repo) == snaps["extended"]
     c = _c_status(repo)
@@ -136,7 +138,7 @@ def test_rollback_all_of_a_phase_others_need_wants_cascade(tmp_path: Path) -> No
     repo = make_repo(tmp_path / "repo", {**FILES, "pyproject.toml": _without_last_move(SPEC)})
     assert run_cli(repo, "apply", "C").returncode == 0
     _commit(repo, "wave 1")
-    (repo / "pyproject.toml").write_text(__import__("textwrap").dedent(SPEC), encoding="utf-8")
+    (repo / "pyproject.toml").write_text(textwrap.dedent(SPEC), encoding="utf-8")
     _commit(repo, "spec")
     assert run_cli(repo, "apply", "C").returncode == 0
     state = State(repo)  # an (empty) phase E applied after both waves: it needs C and D
@@ -158,9 +160,9 @@ def test_rollback_all_of_a_phase_others_need_wants_cascade(tmp_path: Path) -> No
 
 
 def test_playbook_waves_section(tmp_path: Path) -> None:
-    from tests.e2e.test_playbook import EXAMPLE, REPO_ROOT, _run, shell_blocks
-
     import shutil
+
+    from tests.e2e.test_playbook import EXAMPLE, REPO_ROOT, _run, shell_blocks
 
     text = (REPO_ROOT / "PLAYBOOK.md").read_text(encoding="utf-8")
     section = text[text.index("## Migrating in waves"):]
@@ -211,7 +213,6 @@ def test_status_answers_without_typer_or_the_phases_and_says_the_same(waved) -> 
     """The fast path (before typer loads) and the full command print the same document; the fast
     path imports neither typer nor LibCST (the cost `status` must not pay), and plans nothing."""
     import os
-    import subprocess
     import sys
 
     repo, _ = waved
@@ -238,7 +239,7 @@ def test_a_killed_second_wave_is_recovered_on_its_own(tmp_path: Path, recovery: 
     repo = make_repo(tmp_path / "repo", {**FILES, "pyproject.toml": _without_last_move(SPEC)})
     assert run_cli(repo, "apply", "C").returncode == 0
     _commit(repo, "wave 1")
-    (repo / "pyproject.toml").write_text(__import__("textwrap").dedent(SPEC), encoding="utf-8")
+    (repo / "pyproject.toml").write_text(textwrap.dedent(SPEC), encoding="utf-8")
     _commit(repo, "spec")
     extended = snapshot(repo)
     r = run_cli(repo, "apply", "C", env={"SSOT_MIGRATE_FAULT": "after-file:1"})

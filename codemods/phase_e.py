@@ -261,10 +261,10 @@ def removed_fallbacks(spec: Spec) -> set[str]:
         entry = state.read_ledger().get("E") if state.dir.exists() else None
         if entry is None or entry.status != APPLIED:
             return set()
-        keys = state.read_journal("E").options.get(REMOVED_FALLBACKS, [])
+        waves = [j.options.get(REMOVED_FALLBACKS, []) for j in state.phase_journals("E")]
     except MigrateError:
         return set()
-    return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+    return {k for keys in waves if isinstance(keys, list) for k in keys if isinstance(k, str)}
 
 
 def _scan_prefilter(cands: Sequence[Candidate], readers: Sequence[str]) -> bytes:

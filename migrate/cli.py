@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from . import __version__, commands, render
+from .entry import print_status
 from .errors import MigrateError, UsageError
 from .phase import Options
 from .spec import Spec, load_spec
@@ -218,10 +219,11 @@ def rollback(
     spec: Optional[Path] = SpecOpt,
     cascade: bool = typer.Option(False, "--cascade", help="Also roll back applied phases that depend on this one, or that changed the same files after it."),
     force: bool = typer.Option(False, "--force", help="Discard edits made after apply when they conflict."),
+    all_waves: bool = typer.Option(False, "--all", help="Roll back every wave of the phase (newest first), not only the last one."),
 ) -> None:
-    """Restore every file a phase changed; edits made since are merged, never overwritten."""
+    """Restore every file the phase's last wave changed; edits made since are merged, never overwritten."""
     s = _spec(spec)
-    result = commands.rollback(s.root, phase, cascade=cascade, force=force)
+    result = commands.rollback(s.root, phase, cascade=cascade, force=force, all_waves=all_waves)
     err.print(render.rollback_text(result), markup=False)
 
 
@@ -230,18 +232,12 @@ def rollback(
 def status(
     spec: Optional[Path] = SpecOpt,
     fmt: Format = typer.Option(Format.text, "--format", help="text: a table; json: one document."),
+    plan: bool = typer.Option(False, "--plan", help="Also plan every phase to count pending edits and legacy references left (slow: as long as a plan of each phase)."),
     jobs: Optional[int] = JobsOpt,
 ) -> None:
-    """Show applied phases, drift since apply and legacy references left.  Read-only."""
+    """Show applied phases and their waves, and drift since apply, from the ledger and journals.  Read-only."""
     s = _spec(spec)
-    result = commands.status(s, jobs=jobs)
-    if fmt is Format.json:
-        sys.stdout.write(render.status_json(result) + "\n")
-        return
-    out.print(render.status_table(result))
-    if result.lock:
-        kind = "STALE lock (run `ssot-migrate unlock`)" if result.stale_lock else "lock held"
-        out.print(f"{kind}: pid {result.lock.get('pid')} ({result.lock.get('command')})", markup=False)
+    print_status(commands.status(s, plan=plan, jobs=jobs), fmt is Format.json)
 
 
 @app.command()

@@ -25,7 +25,7 @@ from .phase import Options
 from .results import Plan, Severity
 from .rollback_script import render_patch, render_script
 from .spec import Spec
-from .state import APPLIED, APPLYING, ROLLING_BACK, FileRecord, Journal, LedgerEntry, State
+from .state import APPLIED, APPLYING, ROLLING_BACK, FileRecord, Journal, LedgerEntry, State, wave_key
 
 
 class PlanHasErrors(MigrateError):
@@ -55,6 +55,11 @@ class ApplyResult:
     resumed: bool = False
     patch_path: Path | None = None
     script_path: Path | None = None
+    wave: int = 1  # a second apply of a phase is its wave 2
+
+    @property
+    def key(self) -> str:
+        return wave_key(self.phase, self.wave)
 
 
 def _fault_point(name: str) -> None:
@@ -106,15 +111,13 @@ def apply(
         if stuck:
             e = stuck[0]
             if e.phase == letter and e.status == APPLYING:
-                result = _resume_apply(state, letter)
+                result = _resume_apply(state, e.key)
             else:
                 raise LedgerError(
                     f"phase {e.phase} was interrupted while {e.status}; run `ssot-migrate rollback {e.phase}` "
                     f"to restore it or `ssot-migrate apply {e.phase}` to finish it"
                 )
         else:
-            if letter in ledger:
-                raise PhaseStateError(f"phase {letter} is already applied; roll it back first to apply it again")
             missing = [n for n in get_phase(letter).needs if n not in ledger]
             if missing:
                 raise PhaseStateError(
@@ -133,18 +136,18 @@ def apply(
                     f"plan {letter} has {len(errors)} error(s); nothing was written",
                     details=[f"{r.location()}: {r.code} {r.message}" for r in errors[:30]],
                 )
-            if not the_plan.changes and not get_phase(letter).record_empty_apply:
-                return ApplyResult(letter, the_plan)  # nothing to do, nothing to record
+            if not the_plan.changes and (letter in ledger or not get_phase(letter).record_empty_apply):
+                return ApplyResult(letter, the_plan)  # nothing to do, nothing to record (no empty wave either)
             _check_drift(state, the_plan.changes)
             ensure_clean(spec.root, [o.path for o in the_plan.changes], allow_dirty=allow_dirty)
             result = _write_plan(state, spec, letter, the_plan, options)
         if verify:
             if on_gate_start:
                 on_gate_start(verify)
-            gate = run_gate(verify, spec.root, state.phase_dir(letter) / "gate.log")
+            gate = run_gate(verify, spec.root, state.phase_dir(result.key) / "gate.log")
             result.gate = gate
             if not gate.passed:
-                _rollback_locked(state, letter, force=False, event="gate-rollback")
+                _rollback_locked(state, result.key, force=False, event="gate-rollback")
                 result.rolled_back = True
                 raise GateFailed(
                     f"gate failed (exit {gate.returncode}): phase {letter} was rolled back; "
@@ -189,7 +192,8 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
             unsafe.append(f"{o.path}: its directory is not writable")
     if unsafe:
         raise UnsafePathError("some files cannot be written; nothing was written", details=unsafe)
-    journal = Journal(letter, spec.raw_hash, __version__, time.time(), dict(the_plan.options))
+    wave = state.next_wave(letter)  # applying a phase again is its next wave, journaled on its own
+    journal = Journal(letter, spec.raw_hash, __version__, time.time(), dict(the_plan.options), wave=wave)
     for o in changes:
         path = state.safe_path(o.path)
         mode = _mode(path)
@@ -205,7 +209,7 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
     state.write_journal(journal)
     _fault_point("after-journal")
     state.set_entry(
-        LedgerEntry(letter, APPLYING, spec.raw_hash, __version__, time.time(), len(changes), state.next_order()),
+        LedgerEntry(letter, APPLYING, spec.raw_hash, __version__, time.time(), len(changes), state.next_order(), wave),
         "apply-start",
     )
     written = []
@@ -223,11 +227,11 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
     entry.status = APPLIED
     entry.applied_at = time.time()
     state.set_entry(entry, "apply")
-    return ApplyResult(letter, the_plan, written, patch_path=patch, script_path=script)
+    return ApplyResult(letter, the_plan, written, patch_path=patch, script_path=script, wave=wave)
 
 
 def _write_offline_rollback(state: State, journal: Journal) -> tuple[Path, Path]:
-    pdir = state.phase_dir(journal.phase)
+    pdir = state.phase_dir(journal.key)
     patch = pdir / "rollback.patch"
     script = pdir / "rollback.sh"
     atomic_write(patch, render_patch(state, journal), mode=0o644)
@@ -235,9 +239,10 @@ def _write_offline_rollback(state: State, journal: Journal) -> tuple[Path, Path]
     return patch, script
 
 
-def _resume_apply(state: State, letter: str) -> ApplyResult:
-    """Finish an apply that was interrupted: write the files still at their old bytes."""
-    journal = state.read_journal(letter)
+def _resume_apply(state: State, key: str) -> ApplyResult:
+    """Finish an apply (wave ``key``) that was interrupted: write the files still at their old bytes."""
+    journal = state.read_journal(key)
+    letter = journal.phase
     drift = []
     todo: list[FileRecord] = []
     for rec in journal.files:
@@ -266,7 +271,7 @@ def _resume_apply(state: State, letter: str) -> ApplyResult:
     entry = state.read_ledger()[letter]
     entry.status = APPLIED
     state.set_entry(entry, "apply-resumed")
-    return ApplyResult(letter, None, written, resumed=True, patch_path=patch, script_path=script)
+    return ApplyResult(letter, None, written, resumed=True, patch_path=patch, script_path=script, wave=journal.wave)
 
 
 # -- rollback --------------------------------------------------------------------------
@@ -281,78 +286,132 @@ class FileRestore:
 
 @dataclass
 class RollbackResult:
-    phases: list[str]
+    phases: list[str]  # the waves rolled back, in that order: "C" (a phase's first wave), "C.2", ...
     files: list[FileRestore] = field(default_factory=list)
 
 
-def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool = False) -> RollbackResult:
-    """Undo ``phase`` (and, with ``cascade``, the applied phases that depend on it)."""
+def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool = False, all_waves: bool = False) -> RollbackResult:
+    """Undo the last wave of ``phase`` (every wave with ``all_waves``), newest first.
+
+    With ``cascade``, the applied waves that depend on them or were stacked on
+    their files afterwards are undone first.
+    """
     letter = get_phase(phase).letter
     state = State(spec_root)
     with state.lock(f"rollback {letter}"):
-        ledger = state.read_ledger()
-        if letter not in ledger:
+        waves = state.read_waves()
+        mine = [w for w in waves if w.phase == letter]
+        if not mine:
             raise PhaseStateError(f"phase {letter} is not applied; nothing to roll back")
-        dependents = _dependents(ledger, letter)
+        going = mine if all_waves else mine[-1:]
+        dependents = _dependents(waves, going)
         if dependents and not cascade:
             raise PhaseStateError(
-                f"phase(s) {', '.join(dependents)} depend on {letter} and are applied; "
+                f"phase(s) {', '.join(dict.fromkeys(w.phase for w in dependents))} depend on {letter} and are applied; "
                 f"roll them back first or pass --cascade"
             )
         if cascade:
-            dependents = _stacked_on(state, ledger, letter, dependents)
-        result = RollbackResult([])
-        for p in [*dependents, letter]:
-            result.files += _rollback_locked(state, p, force=force)
-            result.phases.append(p)
-        return result
+            touched: dict[str, set[str]] = {}
+
+            def files_of(key: str) -> set[str]:
+                if key not in touched:
+                    touched[key] = {rec.path for rec in state.read_journal(key).files}
+                return touched[key]
+
+            dependents = _stacked_on(waves, going, dependents, files_of)
+        keys = [w.key for w in sorted([*dependents, *going], key=lambda w: -w.order)]
+        return RollbackResult(keys, _rollback_waves(state, keys, force=force))
 
 
-def _dependents(ledger: dict[str, LedgerEntry], letter: str) -> list[str]:
-    """Applied phases that need ``letter`` (transitively), latest first."""
-    out: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for other in ledger:
-            if other in out or other == letter:
-                continue
-            needs = set(get_phase(other).needs)
-            if letter in needs or needs & out:
-                out.add(other)
-                changed = True
-    return sorted(out, key=lambda p: -ledger[p].order)
+def _needs(phase: str) -> set[str]:
+    return set(get_phase(phase).needs)
 
 
-def _stacked_on(state: State, ledger: dict[str, LedgerEntry], letter: str, dependents: list[str]) -> list[str]:
-    """``dependents`` plus the phases applied after ``letter`` that changed the same files (for --cascade).
+def _dependents(waves: list[LedgerEntry], going: list[LedgerEntry]) -> list[LedgerEntry]:
+    """The waves that cannot stay once ``going`` is rolled back, newest first.
 
-    Their edits sit on top of ``letter``'s (phase D rewrites lines phase C rewrote):
-    ``letter`` cannot be undone underneath them, so they are rolled back first.
+    A phase's later waves stack on its earlier ones, and a phase that ``going``
+    leaves with no wave at all is no longer there for the phases that need it
+    (transitively).  Rolling back only a phase's last wave leaves it applied.
     """
-    files: dict[str, set[str]] = {}
-
-    def touched(p: str) -> set[str]:
-        if p not in files:
-            files[p] = {rec.path for rec in state.read_journal(p).files}
-        return files[p]
-
-    out = set(dependents)
+    out = {w.key for w in going}
     changed = True
     while changed:
         changed = False
-        base = touched(letter).union(*(touched(p) for p in out))
-        for other, entry in ledger.items():
-            if other == letter or other in out or entry.order < ledger[letter].order:
+        applied_after = {w.phase for w in waves if w.key not in out}
+        gone = {w.phase for w in waves} - applied_after
+        first_gone = {}  # phase -> its oldest wave being rolled back
+        for w in waves:
+            if w.key in out:
+                first_gone.setdefault(w.phase, w.order)
+        for w in waves:
+            if w.key in out:
                 continue
-            if touched(other) & base or set(get_phase(other).needs) & out:
-                out.add(other)
+            if w.order > first_gone.get(w.phase, w.order) or _needs(w.phase) & gone:
+                out.add(w.key)
                 changed = True
-    return sorted(out, key=lambda p: -ledger[p].order)
+    keys = {w.key for w in going}
+    return sorted((w for w in waves if w.key in out and w.key not in keys), key=lambda w: -w.order)
 
 
-def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "rollback") -> list[FileRestore]:
-    journal = state.read_journal(letter)
+def _stacked_on(
+    waves: list[LedgerEntry], going: list[LedgerEntry], dependents: list[LedgerEntry], touched: Callable[[str], set[str]]
+) -> list[LedgerEntry]:
+    """``dependents`` plus the waves applied after ``going`` that changed the same files (for --cascade), newest first.
+
+    Their edits sit on top of ``going``'s (phase D rewrites lines phase C rewrote):
+    ``going`` cannot be undone underneath them, so they are rolled back first.
+    ``touched(key)``: the files wave ``key`` changed (from its journal).
+    """
+    first = min(w.order for w in going)
+    out = {w.key for w in [*going, *dependents]}
+    changed = True
+    while changed:
+        changed = False
+        base = set().union(*(touched(k) for k in out))
+        for w in waves:
+            if w.key in out or w.order < first:
+                continue
+            if touched(w.key) & base:
+                out.add(w.key)
+                changed = True
+        more = _dependents(waves, [w for w in waves if w.key in out])
+        if more:
+            out |= {w.key for w in more}
+            changed = True
+    keys = {w.key for w in going}
+    return sorted((w for w in waves if w.key in out and w.key not in keys), key=lambda w: -w.order)
+
+
+def _rollback_locked(state: State, key: str, *, force: bool, event: str = "rollback") -> list[FileRestore]:
+    """Roll back the one wave ``key`` (``C``, ``C.2``, ...); the caller holds the lock."""
+    return _rollback_waves(state, [key], force=force, event=event)
+
+
+def _rollback_waves(state: State, keys: list[str], *, force: bool, event: str = "rollback") -> list[FileRestore]:
+    """Roll back the waves ``keys`` in that order (newest first); the caller holds the lock.
+
+    Each wave's restore is computed on the contents the waves before it leave,
+    all of them before the first write: a conflict in any wave writes nothing.
+    """
+    view: dict[str, bytes | None] = {}  # path -> its content once the waves planned so far are rolled back
+    planned = []
+    for key in keys:
+        plan, results = _restore_plan(state, key, view, force=force)
+        for rec, data, _action in plan:
+            view[rec.path] = data
+        planned.append((key, plan, results))
+    out: list[FileRestore] = []
+    for key, plan, results in planned:
+        out += _write_restore(state, key, plan, results, event)
+    return out
+
+
+def _restore_plan(
+    state: State, key: str, view: dict[str, bytes | None], *, force: bool
+) -> tuple[list[tuple[FileRecord, bytes | None, str]], list[FileRestore]]:
+    """What rolling back wave ``key`` writes, given the files' contents (``view`` first, then the disk)."""
+    journal = state.read_journal(key)
     plan: list[tuple[FileRecord, bytes | None, str]] = []
     conflicts: list[str] = []
     results: list[FileRestore] = []
@@ -361,7 +420,10 @@ def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "ro
         if path.is_symlink():
             conflicts.append(f"{rec.path}: is now a symbolic link; not writing through it")
             continue
-        cur = path.read_bytes() if path.exists() else None
+        if rec.path in view:
+            cur = view[rec.path]
+        else:
+            cur = path.read_bytes() if path.exists() else None
         cur_hash = sha256_bytes(cur) if cur is not None else None
         before = state.get_blob(rec.before) if rec.before else None
         if cur_hash == rec.before:
@@ -384,11 +446,17 @@ def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "ro
         plan.append((rec, merged.merged, "merged"))
     if conflicts:
         raise DriftError(
-            f"cannot roll back phase {letter}: files were edited after apply in ways that conflict; "
+            f"cannot roll back phase {key}: files were edited after apply in ways that conflict; "
             "nothing was written (resolve them, or pass --force to discard those edits)",
             details=conflicts,
         )
-    entry = state.read_ledger().get(letter)
+    return plan, results
+
+
+def _write_restore(
+    state: State, key: str, plan: list[tuple[FileRecord, bytes | None, str]], results: list[FileRestore], event: str
+) -> list[FileRestore]:
+    entry = next((e for e in state.read_waves() if e.key == key), None)
     if entry is not None:
         entry.status = ROLLING_BACK
         state.set_entry(entry, f"{event}-start")
@@ -404,7 +472,7 @@ def _rollback_locked(state: State, letter: str, *, force: bool, event: str = "ro
             atomic_write(path, data, mode=rec.mode_before)
         results.append(FileRestore(rec.path, action))
         _fault_point("after-restore")
-    state.drop_entry(letter, event)
+    state.drop_entry(key, event)
     return results
 
 
@@ -424,21 +492,39 @@ def _prune_empty_dirs(folder: Path, root: Path) -> None:
 
 
 @dataclass
+class WaveStatus:
+    """One apply of a phase, from the ledger, its journal and the files' hashes now."""
+
+    key: str  # C, C.2, ...: its directory under .ssot-migrate/phases/
+    wave: int
+    status: str  # applied | applying | rolling-back
+    applied_at: float
+    files: int
+    edited_since_apply: list[str] = field(default_factory=list)
+    #: Files a later applied wave rewrote (or deleted) since: path -> that wave.  Not drift.
+    changed_by_later: dict[str, str] = field(default_factory=dict)
+    reverted_outside_tool: bool = False
+    error: str | None = None
+
+
+@dataclass
 class PhaseStatus:
     phase: str
     title: str
-    status: str  # applied | applying | rolling-back | pending | clean
+    status: str  # applied | applying | rolling-back (its latest wave's) | pending | clean (only with a plan)
     applied_at: float | None = None
-    files: int = 0
-    pending_edits: int = 0
-    pending_files: int = 0
-    remaining_refs: int = 0
+    files: int = 0  # distinct files its waves changed
+    #: What a plan of the phase would do now: None unless status was asked to plan (``status --plan``).
+    pending_edits: int | None = None
+    pending_files: int | None = None
+    remaining_refs: int | None = None
     edited_since_apply: list[str] = field(default_factory=list)
-    #: Files a later applied phase rewrote (or deleted) since: path -> that phase.  Not drift.
+    #: Files a later applied phase rewrote (or deleted) since: path -> that wave.  Not drift.
     changed_by_later: dict[str, str] = field(default_factory=dict)
     reverted_outside_tool: bool = False
     needs: tuple[str, ...] = ()
     error: str | None = None
+    waves: list[WaveStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -447,66 +533,90 @@ class StatusResult:
     phases: list[PhaseStatus]
     lock: dict | None = None
     stale_lock: bool = False
+    planned: bool = False
 
 
-def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
-    """Ledger, drift since apply, and how many legacy references remain.  Read-only."""
-    from codemods import PHASES
+def status(spec: Spec, *, plan: bool = False, jobs: int | None = None) -> StatusResult:
+    """Applied waves and drift since apply (see :func:`ledger_status`).  Read-only.
 
-    from .state import lock_is_stale
-
-    state = State(spec.root)
-    ledger = state.read_ledger() if state.dir.exists() else {}
-    journals: dict[str, Any] = {}  # phase -> its journal, or the MigrateError reading it
-    for p in ledger:
-        try:
-            journals[p] = state.read_journal(p)
-        except MigrateError as exc:
-            journals[p] = exc
-    # What each applied phase left in each file: a file a later phase rewrote is not drift.
-    left_by: dict[str, list[tuple[int, str, str | None]]] = {}
-    for p, e in ledger.items():
-        if not isinstance(journals[p], MigrateError):
-            for rec in journals[p].files:
-                left_by.setdefault(rec.path, []).append((e.order, p, rec.after))
-    current: dict[str, str | None] = {}  # path -> sha256 now (a file several phases touched is hashed once)
-    phases: list[PhaseStatus] = []
-    for letter in sorted(PHASES):
-        cls = PHASES[letter]
-        ps = PhaseStatus(letter, cls.title, "pending", needs=cls.needs)
-        entry = ledger.get(letter)
-        if entry is not None:
-            ps.status, ps.applied_at, ps.files = entry.status, entry.applied_at, entry.files
+    It is the first command after a crash, so it plans nothing unless asked:
+    with ``plan`` it also plans every phase to count the legacy references left.
+    """
+    result = ledger_status(spec.root)
+    if plan:
+        for ps in result.phases:
             try:
-                journal = journals[letter]
-                if isinstance(journal, MigrateError):
-                    raise journal
-                at_before = 0
-                for rec in journal.files:
-                    if rec.path not in current:
-                        path = state.safe_path(rec.path)
-                        current[rec.path] = sha256_bytes(path.read_bytes()) if path.exists() else None
-                    cur = current[rec.path]
-                    if cur == rec.before:
-                        at_before += 1
-                    elif cur != rec.after:
-                        later = [p for order, p, after in sorted(left_by.get(rec.path, ())) if order > entry.order and after == cur]
-                        if later:
-                            ps.changed_by_later[rec.path] = later[-1]
-                        else:
-                            ps.edited_since_apply.append(rec.path)
-                ps.reverted_outside_tool = entry.status == APPLIED and bool(journal.files) and at_before == len(journal.files)
+                p = build_plan(spec, ps.phase, Options(), jobs=jobs)
+                ps.pending_edits = p.edit_count
+                ps.pending_files = len(p.changes)
+                ps.remaining_refs = count_remaining(p)
+                if not ps.waves and not p.changes and not ps.remaining_refs:
+                    ps.status = "clean"
             except MigrateError as exc:
                 ps.error = exc.message
+        result.planned = True
+    return result
+
+
+def ledger_status(root: Path) -> StatusResult:
+    """Applied waves and drift since apply, from the ledger, the journals and the files' hashes only.
+
+    No spec, no plan, no phase module imported: the answer after a crash comes in well under a second.
+    """
+    from .catalog import phase_catalog
+    from .state import lock_is_stale
+
+    state = State(root)
+    waves = state.read_waves() if state.dir.exists() else []
+    journals: dict[str, Any] = {}  # wave -> its journal, or the MigrateError reading it
+    for w in waves:
         try:
-            p = build_plan(spec, letter, Options(), jobs=jobs)
-            ps.pending_edits = p.edit_count
-            ps.pending_files = len(p.changes)
-            ps.remaining_refs = count_remaining(p)
-            if entry is None and not p.changes and not ps.remaining_refs:
-                ps.status = "clean"
+            journals[w.key] = state.read_journal(w.key)
         except MigrateError as exc:
-            ps.error = exc.message
+            journals[w.key] = exc
+    # What each applied wave left in each file: a file a later wave rewrote is not drift.
+    left_by: dict[str, list[tuple[int, str, str | None]]] = {}
+    for w in waves:
+        if not isinstance(journals[w.key], MigrateError):
+            for rec in journals[w.key].files:
+                left_by.setdefault(rec.path, []).append((w.order, w.key, rec.after))
+    current: dict[str, str | None] = {}  # path -> sha256 now (a file several waves touched is hashed once)
+    by_phase: dict[str, list[WaveStatus]] = {}
+    for w in waves:
+        ws = WaveStatus(w.key, w.wave, w.status, w.applied_at, w.files)
+        by_phase.setdefault(w.phase, []).append(ws)
+        try:
+            journal = journals[w.key]
+            if isinstance(journal, MigrateError):
+                raise journal
+            at_before = 0
+            for rec in journal.files:
+                if rec.path not in current:
+                    path = state.safe_path(rec.path)
+                    current[rec.path] = sha256_bytes(path.read_bytes()) if path.exists() else None
+                cur = current[rec.path]
+                if cur == rec.before:
+                    at_before += 1
+                elif cur != rec.after:
+                    later = [k for order, k, after in sorted(left_by.get(rec.path, ())) if order > w.order and after == cur]
+                    if later:
+                        ws.changed_by_later[rec.path] = later[-1]
+                    else:
+                        ws.edited_since_apply.append(rec.path)
+            ws.reverted_outside_tool = w.status == APPLIED and bool(journal.files) and at_before == len(journal.files)
+        except MigrateError as exc:
+            ws.error = exc.message
+    phases: list[PhaseStatus] = []
+    catalog = phase_catalog()
+    for letter, info in catalog.items():
+        ps = PhaseStatus(letter, info.title, "pending", needs=info.needs)
+        mine = by_phase.get(letter, [])
+        if mine:
+            _summarise_waves(ps, mine, [w for w in waves if w.phase == letter], journals)
+        phases.append(ps)
+    for letter in sorted(set(by_phase) - set(catalog)):  # recorded by a version that had this phase
+        ps = PhaseStatus(letter, "?", "pending", error=f"phase {letter} is not provided by this version of ssot-migrate")
+        _summarise_waves(ps, by_phase[letter], [w for w in waves if w.phase == letter], journals)
         phases.append(ps)
     lock = None
     stale = False
@@ -514,7 +624,30 @@ def status(spec: Spec, *, jobs: int | None = None) -> StatusResult:
     if lock_path.exists():
         lock = state.lock("status").read()
         stale = lock_is_stale(lock or {})
-    return StatusResult(spec.root, phases, lock, stale)
+    return StatusResult(root, phases, lock, stale)
+
+
+def _summarise_waves(ps: PhaseStatus, mine: list[WaveStatus], entries: list[LedgerEntry], journals: dict[str, Any]) -> None:
+    """The phase's line: its latest wave's status; the files, drift and errors of all its waves."""
+    latest = mine[-1]
+    ps.status, ps.applied_at, ps.waves = latest.status, latest.applied_at, mine
+    files: set[str] = set()
+    edited: set[str] = set()
+    own = {w.key for w in mine}
+    for ws, entry in zip(mine, entries):
+        journal = journals.get(entry.key)
+        if isinstance(journal, Journal):  # an unreadable one: its error is in ws.error
+            files |= {rec.path for rec in journal.files}
+        edited |= set(ws.edited_since_apply)
+        # A file the phase's own later wave rewrote is the phase's current work, not another phase's.
+        ps.changed_by_later.update({p: k for p, k in ws.changed_by_later.items() if k not in own})
+        ps.reverted_outside_tool = ps.reverted_outside_tool or ws.reverted_outside_tool
+        ps.error = ps.error or ws.error
+    ps.files = len(files) if files else sum(e.files for e in entries)
+    ps.edited_since_apply = sorted(edited)
+    for p in list(ps.changed_by_later):
+        if p in edited:
+            del ps.changed_by_later[p]
 
 
 def count_remaining(p: Plan) -> int:

@@ -418,7 +418,7 @@ class _Run:
     def shims_after_e(self) -> str:
         """What phase E did with the generated shims: the legacy modules they replaced are its candidates,
         and the generated ``.pyi`` stub beside each goes with it (type checkers would still see the module)."""
-        written = [rec.path for rec in State(self.repo).read_journal("S").files]
+        written = [rec.path for j in State(self.repo).phase_journals("S") for rec in j.files]
         gone = [p for p in written if not (self.repo / p).exists()]
         assert gone, f"phase E removed none of the generated files ({', '.join(written)})"
         orphans = [p for p in written if p.endswith(".pyi") and (self.repo / p).exists()
@@ -426,7 +426,7 @@ class _Run:
         assert not orphans, f"generated stub(s) left behind for a module phase E removed: {', '.join(orphans)}"
         stubs = [p for p in gone if p.endswith(".pyi")]
         assert stubs, f"phase S wrote no stub, or phase E left it: {', '.join(written)}"
-        deleted_by_e = {rec.path for rec in State(self.repo).read_journal("E").files if rec.after is None}
+        deleted_by_e = {rec.path for j in State(self.repo).phase_journals("E") for rec in j.files if rec.after is None}
         assert set(stubs) <= deleted_by_e, f"the stub(s) {', '.join(sorted(set(stubs) - deleted_by_e))} are gone, but not through phase E's journal"
         return f"removed by phase E: {', '.join(gone)}; no generated stub left behind"
 
@@ -464,11 +464,11 @@ class _Run:
     def patches(self) -> str:
         state = State(self.repo)
         ledger = state.read_ledger()
-        missing = [p for p in ledger if not (state.phase_dir(p) / "rollback.patch").is_file()]
+        missing = [p for p in ledger if not (state.phase_dir(ledger[p].key) / "rollback.patch").is_file()]
         assert not missing, f"no rollback.patch for phase(s) {', '.join(missing)}"
         # The latest phase's patch reverses cleanly on the tree as it is (the offline rollback).
         latest = max(ledger, key=lambda p: ledger[p].order)
-        patch = state.phase_dir(latest) / "rollback.patch"
+        patch = state.phase_dir(ledger[latest].key) / "rollback.patch"
         self.cmd(f"git apply -R --check {patch.relative_to(self.repo)}")
         _git(self.repo, "apply", "-R", "--check", str(patch))
         return f"{len(ledger)} in {state.dir / 'phases'} ({', '.join(sorted(ledger))}); {latest}'s reverses cleanly (git apply -R --check)"
@@ -480,10 +480,10 @@ def _applied_patches(repo: Path) -> list[Path]:
     if not state.dir.is_dir():
         return []
     try:
-        ledger = state.read_ledger()
+        waves = state.read_waves()
     except MigrateError:
         return []
-    return [state.phase_dir(p) / "rollback.patch" for p in sorted(ledger) if (state.phase_dir(p) / "rollback.patch").is_file()]
+    return [state.phase_dir(w.key) / "rollback.patch" for w in waves if (state.phase_dir(w.key) / "rollback.patch").is_file()]
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:

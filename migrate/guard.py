@@ -350,7 +350,7 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
         from .modindex import module_name_for
 
         try:
-            for rec in state.read_journal("E").files:
+            for rec in (r for j in state.phase_journals("E") for r in j.files):  # every wave of E
                 mod = module_name_for(rec.path, _rel_roots(spec)) if rec.after is None else None
                 if mod:
                     removed_modules.append(mod[0])
@@ -501,11 +501,11 @@ def _removed_findings(spec, state, outcomes) -> list[Finding]:
 
     from .modindex import module_name_for
 
-    journal = state.read_journal("E")
+    records = [rec for journal in state.phase_journals("E") for rec in journal.files]  # every wave of E
     roots = _rel_roots(spec)
     removed: dict[str, str] = {}  # candidate key -> what it was
     out: list[Finding] = []
-    for rec in journal.files:
+    for rec in records:
         if rec.after is None and rec.before is not None:
             mod = module_name_for(rec.path, roots)
             if mod:

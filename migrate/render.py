@@ -90,8 +90,11 @@ def apply_text(result: ApplyResult) -> str:
     lines = []
     if result.resumed:
         lines.append(f"phase {result.phase}: finished an interrupted apply ({len(result.written)} file(s) written)")
+    elif result.plan is not None and not result.plan.changes and result.patch_path is None:
+        lines.append(f"phase {result.phase}: nothing to apply, nothing recorded")
     else:
-        lines.append(f"phase {result.phase}: applied, {len(result.written)} file(s) written")
+        wave = f" (wave {result.key}: `rollback {result.phase}` undoes this wave only)" if result.wave > 1 else ""
+        lines.append(f"phase {result.phase}: applied{wave}, {len(result.written)} file(s) written")
     if result.patch_path:
         lines.append(f"rollback patch: {result.patch_path} (offline: sh {result.script_path})")
     if result.gate is not None:
@@ -117,6 +120,7 @@ def status_json(result: StatusResult) -> str:
             "root": str(result.root),
             "lock": result.lock,
             "stale_lock": result.stale_lock,
+            "planned": result.planned,
             "phases": [
                 {
                     "phase": p.phase,
@@ -132,6 +136,19 @@ def status_json(result: StatusResult) -> str:
                     "reverted_outside_tool": p.reverted_outside_tool,
                     "needs": list(p.needs),
                     "error": p.error,
+                    "waves": [
+                        {
+                            "wave": w.key,
+                            "status": w.status,
+                            "applied_at": w.applied_at,
+                            "files": w.files,
+                            "edited_since_apply": w.edited_since_apply,
+                            "changed_by_later_phase": w.changed_by_later,
+                            "reverted_outside_tool": w.reverted_outside_tool,
+                            "error": w.error,
+                        }
+                        for w in p.waves
+                    ],
                 }
                 for p in result.phases
             ],
@@ -143,32 +160,40 @@ def status_json(result: StatusResult) -> str:
 def status_table(result: StatusResult):  # -> rich.table.Table
     from rich.table import Table
 
-    table = Table(title=f"ssot-migrate status: {result.root}")
-    for col in ("phase", "status", "applied", "files", "pending edits", "legacy refs left", "notes"):
+    title = f"ssot-migrate status: {result.root}"
+    table = Table(title=title if result.planned else title + "\n(legacy references left: `ssot-migrate status --plan`)")
+    for col in ("phase", "status", "applied", "files", *(("pending edits", "legacy refs left") if result.planned else ()), "notes"):
         table.add_column(col)
     for p in result.phases:
-        notes = []
-        if p.status in ("applying", "rolling-back"):
-            notes.append(f"INTERRUPTED: run `ssot-migrate rollback {p.phase}` or `ssot-migrate apply {p.phase}`")
-        if p.edited_since_apply:
-            notes.append(f"{len(p.edited_since_apply)} file(s) edited since apply")
-        if p.changed_by_later:
-            later = ", ".join(sorted(set(p.changed_by_later.values())))
-            notes.append(f"{len(p.changed_by_later)} file(s) since rewritten by phase {later}")
-        if p.reverted_outside_tool:
-            notes.append("files are back at their pre-apply content (rolled back outside the tool?)")
+        many = len(p.waves) > 1
+        notes = _drift_notes(p.phase, p.status, p.edited_since_apply, p.changed_by_later, p.reverted_outside_tool, p.error)
+        if many:
+            notes.insert(0, f"{len(p.waves)} waves; `rollback {p.phase}` undoes {p.waves[-1].key}")
         if p.needs:
             notes.append(f"needs {', '.join(p.needs)}")
-        if p.error:
-            notes.append(p.error)
-        applied = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.applied_at)) if p.applied_at else "-"
-        table.add_row(
-            f"{p.phase} ({p.title})",
-            p.status,
-            applied,
-            str(p.files or "-"),
-            str(p.pending_edits),
-            str(p.remaining_refs),
-            "; ".join(notes),
-        )
+        planned = tuple("-" if n is None else str(n) for n in (p.pending_edits, p.remaining_refs)) if result.planned else ()
+        table.add_row(f"{p.phase} ({p.title})", p.status, _when(p.applied_at), str(p.files or "-"), *planned, "; ".join(notes))
+        for w in p.waves if many else ():
+            wnotes = _drift_notes(w.key, w.status, w.edited_since_apply, w.changed_by_later, w.reverted_outside_tool, w.error)
+            table.add_row(f"  wave {w.wave} ({w.key})", w.status, _when(w.applied_at), str(w.files or "-"), *(("", "") if result.planned else ()), "; ".join(wnotes))
     return table
+
+
+def _when(at: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at)) if at else "-"
+
+
+def _drift_notes(name: str, status: str, edited: list[str], later: dict[str, str], reverted: bool, error: str | None) -> list[str]:
+    notes = []
+    if status in ("applying", "rolling-back"):
+        phase = name.split(".")[0]
+        notes.append(f"INTERRUPTED: run `ssot-migrate rollback {phase}` or `ssot-migrate apply {phase}`")
+    if edited:
+        notes.append(f"{len(edited)} file(s) edited since apply")
+    if later:
+        notes.append(f"{len(later)} file(s) since rewritten by phase {', '.join(sorted(set(later.values())))}")
+    if reverted:
+        notes.append("files are back at their pre-apply content (rolled back outside the tool?)")
+    if error:
+        notes.append(error)
+    return notes

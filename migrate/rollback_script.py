@@ -30,7 +30,7 @@ def render_patch(state: State, journal: Journal) -> bytes:
 
 
 def render_script(journal: Journal) -> str:
-    phase = journal.phase
+    phase = journal.key  # the wave: C, C.2, ...; its directory is phases/<key>/
     lines = [
         "#!/bin/sh",
         f"# Roll back ssot-migrate phase {phase} without ssot-migrate installed.",
@@ -60,7 +60,7 @@ def render_script(journal: Journal) -> str:
     lines += [
         'if [ "$bad" -ne 0 ]; then',
         f'  echo "refusing to roll back phase {phase}: the files above differ from their post-apply state." >&2',
-        '  echo "Use \\`ssot-migrate rollback ' + phase + '\\` (3-way merge) or restore them first." >&2',
+        '  echo "Use \\`ssot-migrate rollback ' + journal.phase + '\\` (3-way merge) or restore them first." >&2',
         "  exit 1",
         "fi",
         f"patch_file=.ssot-migrate/phases/{phase}/rollback.patch",

@@ -3,11 +3,17 @@
 Layout (all inside the target repository)::
 
     .ssot-migrate/
-      ledger.json              which phases are applied (small, like Alembic's version table)
+      ledger.json              which waves of which phases are applied (small, like Alembic's version table)
       lock                     pid/host of the run holding the lock
       blobs/<sha256>           every byte needed to restore: before and after contents
-      phases/<X>/journal.json  the files phase X touched: path, before/after hash, modes
-      phases/<X>/rollback.patch, rollback.sh   roll back without the tool
+      phases/<K>/journal.json  the files wave K touched: path, before/after hash, modes
+      phases/<K>/rollback.patch, rollback.sh   roll back that wave without the tool
+
+A *wave* is one apply of a phase: users migrate in waves (apply C, extend the
+spec, apply C again), and each wave is journaled and rolled back on its own.
+Its key ``K`` is the phase letter for the first wave and ``C.2``, ``C.3``, ...
+for the next ones, so a ``.ssot-migrate/`` written before waves existed (format
+1: one entry per phase, ``phases/C/``) reads as first waves, unchanged.
 
 Order of writes for an apply (files have no transactions): blobs, then the
 journal, then the ledger entry marked ``applying``, then the atomic file
@@ -31,7 +37,12 @@ from .errors import LedgerError, LockHeldError
 from .fsio import atomic_write, is_within, sha256_bytes
 
 STATE_DIR = ".ssot-migrate"
-LEDGER_FORMAT = 1
+LEDGER_FORMAT = 2  # 2: entries keyed by wave; format 1 (one entry per phase) reads as wave 1 of each
+
+def wave_key(phase: str, wave: int) -> str:
+    """The name of one wave in the ledger and under ``phases/``: ``C`` (first wave), ``C.2``, ..."""
+    return phase if wave == 1 else f"{phase}.{wave}"
+
 
 APPLYING = "applying"
 APPLIED = "applied"
@@ -55,11 +66,17 @@ class Journal:
     started_at: float
     options: dict[str, Any] = field(default_factory=dict)
     files: list[FileRecord] = field(default_factory=list)
+    wave: int = 1
+
+    @property
+    def key(self) -> str:
+        return wave_key(self.phase, self.wave)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": LEDGER_FORMAT,
             "phase": self.phase,
+            "wave": self.wave,
             "spec_hash": self.spec_hash,
             "tool_version": self.tool_version,
             "started_at": self.started_at,
@@ -76,6 +93,7 @@ class Journal:
             started_at=data.get("started_at", 0.0),
             options=data.get("options", {}),
             files=[FileRecord(**f) for f in data.get("files", [])],
+            wave=data.get("wave", 1),
         )
 
 
@@ -87,7 +105,12 @@ class LedgerEntry:
     tool_version: str
     applied_at: float
     files: int
-    order: int  # monotonic: later applies have higher order
+    order: int  # monotonic: later applies (waves) have higher order
+    wave: int = 1  # 1 for the first apply of the phase, 2 for the next, ...
+
+    @property
+    def key(self) -> str:
+        return wave_key(self.phase, self.wave)
 
 
 class State:
@@ -98,11 +121,12 @@ class State:
         self.dir = self.root / STATE_DIR
 
     # -- paths -----------------------------------------------------------------
-    def phase_dir(self, phase: str) -> Path:
-        return self.dir / "phases" / phase
+    def phase_dir(self, key: str) -> Path:
+        """The directory of one wave (``key``: ``C``, ``C.2``, ...; see :func:`wave_key`)."""
+        return self.dir / "phases" / key
 
-    def journal_path(self, phase: str) -> Path:
-        return self.phase_dir(phase) / "journal.json"
+    def journal_path(self, key: str) -> Path:
+        return self.phase_dir(key) / "journal.json"
 
     def safe_path(self, rel: str) -> Path:
         """Resolve a repo-relative path from the journal; refuse anything outside the repo."""
@@ -141,17 +165,34 @@ class State:
     def _ledger_path(self) -> Path:
         return self.dir / "ledger.json"
 
-    def read_ledger(self) -> dict[str, LedgerEntry]:
+    def read_waves(self) -> list[LedgerEntry]:
+        """Every recorded wave, oldest first: the ledger itself."""
         path = self._ledger_path()
         if not path.exists():
-            return {}
+            return []
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return {k: LedgerEntry(**v) for k, v in data.get("phases", {}).items()}
-        except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+            if isinstance(data.get("format"), int) and data["format"] > LEDGER_FORMAT:
+                raise LedgerError(f"{path} was written by a newer ssot-migrate (ledger format {data['format']}); upgrade to read it")
+            entries = [(k, LedgerEntry(**v)) for k, v in data.get("phases", {}).items()]
+        except (json.JSONDecodeError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise LedgerError(f"{path} is not a valid ledger ({exc}); restore it from version control") from None
+        for k, e in entries:
+            # The key names a directory under phases/: it must be exactly what wave_key makes.
+            if not (isinstance(e.phase, str) and e.phase.isalnum() and isinstance(e.wave, int) and e.wave >= 1 and k == e.key):
+                raise LedgerError(f"{path} is not a valid ledger (entry {k!r} does not match its phase/wave); "
+                                  "restore it from version control")
+        return sorted((e for _, e in entries), key=lambda e: e.order)
 
-    def write_ledger(self, entries: dict[str, LedgerEntry], history_event: dict[str, Any] | None = None) -> None:
+    def read_ledger(self) -> dict[str, LedgerEntry]:
+        """Which phases are applied: phase -> its latest wave.
+
+        Waves of a phase form a stack (only the newest is applied, applying or
+        rolled back at a time), so the latest wave carries the phase's status.
+        """
+        return {e.phase: e for e in self.read_waves()}
+
+    def write_ledger(self, entries: list[LedgerEntry], history_event: dict[str, Any] | None = None) -> None:
         path = self._ledger_path()
         history: list[Any] = []
         if path.exists():
@@ -163,43 +204,59 @@ class State:
             history.append(history_event)
         data = {
             "format": LEDGER_FORMAT,
-            "phases": {k: asdict(v) for k, v in sorted(entries.items())},
+            "phases": {e.key: asdict(e) for e in sorted(entries, key=lambda e: e.key)},
             "history": history[-200:],
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), mode=0o644)
 
-    def set_entry(self, entry: LedgerEntry, event: str) -> None:
-        entries = self.read_ledger()
-        entries[entry.phase] = entry
-        self.write_ledger(entries, {"event": event, "phase": entry.phase, "at": time.time(), "tool_version": __version__})
+    def _event(self, event: str, entry: LedgerEntry) -> dict[str, Any]:
+        return {"event": event, "phase": entry.phase, "wave": entry.wave, "at": time.time(), "tool_version": __version__}
 
-    def drop_entry(self, phase: str, event: str) -> None:
-        entries = self.read_ledger()
-        entries.pop(phase, None)
-        self.write_ledger(entries, {"event": event, "phase": phase, "at": time.time(), "tool_version": __version__})
+    def set_entry(self, entry: LedgerEntry, event: str) -> None:
+        """Record (or update) the wave ``entry``."""
+        entries = [e for e in self.read_waves() if e.key != entry.key]
+        self.write_ledger([*entries, entry], self._event(event, entry))
+
+    def drop_entry(self, key: str, event: str) -> None:
+        """Forget the wave ``key`` (it was rolled back)."""
+        entries = self.read_waves()
+        gone = [e for e in entries if e.key == key]
+        if gone:
+            self.write_ledger([e for e in entries if e.key != key], self._event(event, gone[0]))
 
     def next_order(self) -> int:
-        return max((e.order for e in self.read_ledger().values()), default=0) + 1
+        return max((e.order for e in self.read_waves()), default=0) + 1
+
+    def next_wave(self, phase: str) -> int:
+        """The wave number a new apply of ``phase`` gets: one past its latest recorded wave."""
+        return max((e.wave for e in self.read_waves() if e.phase == phase), default=0) + 1
 
     # -- journal ---------------------------------------------------------------------
     def write_journal(self, journal: Journal) -> None:
-        path = self.journal_path(journal.phase)
+        path = self.journal_path(journal.key)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, (json.dumps(journal.to_json(), indent=2) + "\n").encode(), mode=0o644)
 
-    def read_journal(self, phase: str) -> Journal:
-        path = self.journal_path(phase)
+    def read_journal(self, key: str) -> Journal:
+        """The journal of wave ``key`` (``C`` is phase C's first wave: also the layout before waves)."""
+        path = self.journal_path(key)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             journal = Journal.from_json(data)
         except FileNotFoundError:
-            raise LedgerError(f"the ledger lists phase {phase} but its journal {path} is missing") from None
+            raise LedgerError(f"the ledger lists {key} but its journal {path} is missing") from None
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise LedgerError(f"{path} is not a valid journal ({exc})") from None
+        if journal.key != key:
+            raise LedgerError(f"{path} is the journal of {journal.key}, not of {key}")
         for rec in journal.files:
             self.safe_path(rec.path)
         return journal
+
+    def phase_journals(self, phase: str) -> list[Journal]:
+        """The journals of every recorded wave of ``phase``, oldest first (what the phase did, all waves)."""
+        return [self.read_journal(e.key) for e in self.read_waves() if e.phase == phase]
 
     # -- lock --------------------------------------------------------------------------
     def lock(self, command: str) -> "Lock":

@@ -127,9 +127,10 @@ def test_apply_then_rollback_restores_every_byte(repo: Path) -> None:
     # Idempotent: nothing left to do.
     r = run_cli(repo, "plan", "C", "--check", "--no-diff")
     assert r.returncode == 0, r.stdout + r.stderr
-    # Applying again is refused with the reason.
+    # Applying again with nothing new to do records no empty wave and writes nothing.
     r = run_cli(repo, "apply", "C")
-    assert r.returncode == 2 and "already applied" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert snapshot(repo) == after and not (repo / ".ssot-migrate/phases/C.2").exists()
     r = run_cli(repo, "rollback", "C")
     assert r.returncode == 0, r.stderr
     assert snapshot(repo) == before
@@ -352,11 +353,16 @@ def test_journal_pointing_outside_repo_is_refused(repo: Path) -> None:
 
 
 def test_status_reports_applied_and_remaining(repo: Path) -> None:
-    r = run_cli(repo, "status", "--format", "json")
+    r = run_cli(repo, "status", "--format", "json", "--plan")
     st = json.loads(r.stdout)
     (c,) = [p for p in st["phases"] if p["phase"] == "C"]
     assert c["status"] == "pending" and c["pending_files"] == 3
     assert run_cli(repo, "apply", "C").returncode == 0
-    st = json.loads(run_cli(repo, "status", "--format", "json").stdout)
+    st = json.loads(run_cli(repo, "status", "--format", "json", "--plan").stdout)
     (c,) = [p for p in st["phases"] if p["phase"] == "C"]
     assert c["status"] == "applied" and c["pending_edits"] == 0 and c["files"] == 3
+    # Without --plan: the ledger's answer, and no count it did not compute.
+    st = json.loads(run_cli(repo, "status", "--format", "json").stdout)
+    (c,) = [p for p in st["phases"] if p["phase"] == "C"]
+    assert st["planned"] is False and c["status"] == "applied" and c["files"] == 3
+    assert (c["pending_edits"], c["pending_files"], c["remaining_refs"]) == (None, None, None)

@@ -53,7 +53,7 @@ def test_plan_apply_gate_rollback_on_the_example(example: Path) -> None:
     assert a102 and "used at 2 site(s)" in a102[0]["message"]
     assert run_cli(example, "plan", "A", "--check", "--no-diff").returncode == 1
 
-    st = json.loads(run_cli(example, "status", "--format", "json").stdout)
+    st = json.loads(run_cli(example, "status", "--format", "json", "--plan").stdout)
     a = next(p for p in st["phases"] if p["phase"] == "A")
     assert (a["status"], a["pending_edits"], a["remaining_refs"]) == ("pending", 2, 2)
 
@@ -67,7 +67,7 @@ def test_plan_apply_gate_rollback_on_the_example(example: Path) -> None:
     assert pytest_in(example, interface_test).returncode == 0
     assert pytest_in(example, "tests/mission_critical").returncode == 0
 
-    st = json.loads(run_cli(example, "status", "--format", "json").stdout)
+    st = json.loads(run_cli(example, "status", "--format", "json", "--plan").stdout)
     a = next(p for p in st["phases"] if p["phase"] == "A")
     assert (a["status"], a["pending_edits"], a["remaining_refs"]) == ("applied", 0, 0)
     again = run_cli(example, "plan", "A", "--check", "-v")

@@ -73,7 +73,7 @@ def test_plan_apply_gate_rollback(repo: Path) -> None:
     for name in ("chat_backend/config.py", "frontend/config.ts", ".env", "docker-compose.yml"):
         assert FB.encode() in after[name], f"{FB} vanished from {name}"
     assert b"ENV " + OLD.encode() not in after["Dockerfile"] and b"ENV " + NEW.encode() + b"=" + NEW.encode() not in after["Dockerfile"]
-    status = run_cli(repo, "status", "--format", "json")
+    status = run_cli(repo, "status", "--format", "json", "--plan")
     import json
 
     (b,) = [p for p in json.loads(status.stdout)["phases"] if p["phase"] == "B"]

@@ -1,0 +1,451 @@
+"""Replay real refactoring commits of public Python projects with ssot-migrate and LibCST.
+
+For each case of ``cases.toml``: extract the parent and the human commit from a local mirror
+of the project, reproduce the human's first step on the parent (``git mv`` of the moved
+modules, or the human's new module files), then run
+
+* ``python -m migrate plan C --format json`` and ``apply C`` on a copy (whatever ssot-migrate
+  this interpreter imports: run it with the venv the integrator wants to measure), and
+* ``python -m libcst.tool codemod rename.RenameCommand`` once per move on another copy,
+
+and compare each result with the human commit reference by reference (see ``refs.py``):
+which references to the moved paths the human changed, which each tool reproduced, which
+it missed (with the report code ssot-migrate gave at that line), which it changed although
+the human did not, and which files no longer import (a static check: every project-internal
+import must name an existing module and a name that module binds).
+
+    python benchmarks/realmoves/replay.py --mirror-dir /work/.mirror --out benchmarks/realmoves/results.json
+
+The mirror directory holds ``owner+name/repo`` (the layout of the ``fetch`` tool), ``owner+name``
+or ``name``: a bare git directory or a clone. Nothing of the projects is written outside the
+work directory (``--work``, default: a temporary directory, removed unless ``--keep``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import refs as R  # noqa: E402
+
+SPEC_NAME = "realmoves-ssot-migrate.toml"
+SKIP_DIRS = {".git", ".ssot-migrate", "__pycache__", ".tox", ".nox"}
+
+
+# ---------------------------------------------------------------------------
+# Trees.
+# ---------------------------------------------------------------------------
+
+
+def git_dir(mirror: Path, repo: str) -> Path:
+    owner, name = repo.split("/")
+    for cand in (mirror / f"{owner}+{name}" / "repo", mirror / f"{owner}+{name}", mirror / name):
+        if (cand / ".git").exists():
+            return cand / ".git"
+        if (cand / "HEAD").is_file() and (cand / "objects").is_dir():
+            return cand
+    raise SystemExit(f"error: no git mirror of {repo} under {mirror} (tried {owner}+{name}/repo, {owner}+{name}, {name})")
+
+
+def extract(gdir: Path, commit: str, dest: Path) -> None:
+    dest.mkdir(parents=True)
+    arch = subprocess.run(["git", "--git-dir", str(gdir), "archive", "--format=tar", commit], capture_output=True)
+    if arch.returncode != 0:
+        raise SystemExit(f"error: git archive {commit} in {gdir}: {arch.stderr.decode(errors='replace').strip()}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=arch.stdout, check=True)
+
+
+def py_files(root: Path, exclude: list[str]) -> dict[str, bytes]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        for f in filenames:
+            if f.endswith(".py"):
+                rel = os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/")
+                if not any(fnmatch.fnmatch(rel, g) for g in exclude):
+                    out[rel] = (Path(dirpath) / f).read_bytes()
+    return out
+
+
+def first_step(case: dict, base: Path, human: Path) -> list[str]:
+    """Apply the human's first step to ``base``; returns the files it wrote (taken from the human commit)."""
+    for src, dst in case.get("git-mv", []):
+        (base / dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(base / src), str(base / dst))
+    written = []
+    for rel in case.get("human-files", []):
+        if (human / rel).exists():
+            (base / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(human / rel, base / rel)
+        elif (base / rel).exists():
+            (base / rel).unlink()
+        written.append(rel)
+    return written
+
+
+def spec_text(case: dict) -> str:
+    lines = ["# written by benchmarks/realmoves/replay.py", f"source-roots = {json.dumps(case['source-roots'])}"]
+    if case.get("exclude"):
+        lines.append(f"exclude = {json.dumps(case['exclude'])}")
+    for src, dst in case["moves"]:
+        lines += ["", "[[move]]", f'from = "{src}"', f'to = "{dst}"']
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Running the tools.
+# ---------------------------------------------------------------------------
+
+
+def run(cmd: list[str], cwd: Path, timeout: float) -> dict:
+    env = dict(os.environ, NO_COLOR="1", TERM="dumb", PYTHONHASHSEED="0")
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as exc:
+        rc, out, err = None, exc.stdout or b"", (exc.stderr or b"") + b"\n[timed out]"
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"rc": rc, "wall": round(time.perf_counter() - t0, 2), "cpu": round(cpu, 2), "stdout": out,
+            "stderr": err.decode(errors="replace")}
+
+
+def ours(base: Path, work: Path, jobs: int, timeout: float) -> tuple[dict, Path]:
+    plan = run([sys.executable, "-m", "migrate", "plan", "C", "--spec", SPEC_NAME, "--format", "json", "-j", str(jobs)], base, timeout)
+    info: dict = {"plan_rc": plan["rc"], "plan_wall_s": plan["wall"], "plan_cpu_s": plan["cpu"]}
+    try:
+        data = json.loads(plan["stdout"])
+    except ValueError:
+        data = None
+        info["plan_error"] = plan["stderr"][-3000:]
+    info["plan"] = data
+    copy = work / "ssot-migrate"
+    shutil.copytree(base, copy)
+    app = run([sys.executable, "-m", "migrate", "apply", "C", "--spec", SPEC_NAME, "--allow-dirty", "-j", str(jobs)], copy, timeout)
+    info.update(apply_rc=app["rc"], apply_wall_s=app["wall"], apply_stderr_tail=app["stderr"][-1500:])
+    return info, copy
+
+
+def libcst(base: Path, work: Path, case: dict, jobs: int, timeout: float) -> tuple[dict, Path]:
+    copy = work / "libcst"
+    shutil.copytree(base, copy)
+    init = run([sys.executable, "-m", "libcst.tool", "initialize", "."], copy, timeout)
+    if init["rc"] != 0:
+        raise SystemExit(f"error: libcst.tool initialize: {init['stderr']}")
+    runs, wall, cpu = [], 0.0, 0.0
+    for src, dst in case["moves"]:
+        old, new = src.replace(":", "."), dst.replace(":", ".")
+        leaf = old.rsplit(".", 1)[-1]
+        # RenameCommand only changes files that spell the old name, so a substring prefilter on
+        # its last component skips nothing it would rewrite and keeps the run to seconds.
+        files = sorted(r for r, b in py_files(copy, case.get("exclude", [])).items() if leaf.encode() in b)
+        if not files:
+            runs.append({"old": old, "files": 0, "rc": 0})
+            continue
+        r = run([sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand", "-j", str(jobs), "--no-format",
+                 "--hide-progress", "--old_name", old, "--new_name", new, *files], copy, timeout)
+        wall += r["wall"]
+        cpu += r["cpu"]
+        tail = [ln for ln in r["stderr"].splitlines() if ln.strip()][-3:]
+        runs.append({"old": old, "files": len(files), "rc": r["rc"], "summary": tail})
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "runs": runs}, copy
+
+
+# ---------------------------------------------------------------------------
+# Comparing with the human commit.
+# ---------------------------------------------------------------------------
+
+
+class Moves:
+    """The spec's move map, applied to dotted targets."""
+
+    def __init__(self, moves: list[list[str]]):
+        self.pairs = []
+        for src, dst in moves:
+            self.pairs.append((src.replace(":", "."), dst.replace(":", ".")))
+        self.pairs.sort(key=lambda p: -len(p[0]))
+        # Modules whose other references count when the human changed them (a symbol move's
+        # module, e.g. a mock.patch target through it); a module move's are all mapped.
+        self.modules = sorted({src.split(":")[0] for src, _ in moves}, key=len, reverse=True)
+
+    def map(self, target: str) -> str | None:
+        for old, new in self.pairs:
+            if target == old or target.startswith(old + "."):
+                return new + target[len(old):]
+        return None
+
+    def in_module(self, target: str) -> bool:
+        return any(target == m or target.startswith(m + ".") for m in self.modules)
+
+
+def unresolved_imports(tree: dict[str, R.FileRefs], roots: list[str]) -> dict[str, set]:
+    """Per file, the project-internal imports that name a missing module or a name the module does not bind."""
+    mods: dict[str, str] = {}
+    for rel in tree:
+        m = R.module_of(rel, roots)
+        if m:
+            mods[m[0]] = rel
+    prefixes = {".".join(m.split(".")[:i]) for m in mods for i in range(1, m.count(".") + 1)}
+    tops = {m.split(".")[0] for m in mods}
+
+    def exists(m: str) -> bool:
+        return m in mods or m in prefixes
+
+    out: dict[str, set] = {}
+    for rel, fr in tree.items():
+        bad = set()
+        if not fr.parsed:
+            bad.add(("<does not parse>", None))
+        for _line, mod, name in fr.imports:
+            if mod.split(".")[0] not in tops:
+                continue
+            parts = mod.split(".")
+            if not all(exists(".".join(parts[:i])) for i in range(1, len(parts) + 1)):
+                bad.add((mod, name))
+            elif name is not None and not exists(f"{mod}.{name}"):
+                target = tree.get(mods.get(mod, ""))
+                if target is not None and not target.permissive and name not in target.bindings:
+                    bad.add((mod, name))
+        if bad:
+            out[rel] = bad
+    return out
+
+
+def report_index(plan: dict | None) -> dict[tuple[str, int], list[str]]:
+    idx: dict[tuple[str, int], list[str]] = {}
+    for r in (plan or {}).get("reports", []):
+        idx.setdefault((r["path"], r["line"]), []).append(r["code"])
+    return idx
+
+
+def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dict[str, R.FileRefs],
+            moves: Moves, reports: dict | None, skip: set[str]) -> dict:
+    """Reference-by-reference comparison of a tool's tree with the human's, both from ``base``."""
+    hc_total = repro = 0
+    missed, extra, wrong, other = [], [], [], []
+    for rel in sorted(set(base) | set(human)):
+        if rel in skip:
+            continue
+        b = base.get(rel, R.FileRefs()).counter()
+        h = human.get(rel, R.FileRefs()).counter()
+        t = tool.get(rel, R.FileRefs()).counter()
+        lines = base.get(rel, R.FileRefs()).refs
+        gain: Counter = Counter()
+        for key in set(t) | set(b):
+            if t[key] > b[key]:
+                gain[key] = t[key] - b[key]
+        for key in sorted(b):
+            kind, target = key
+            mapped = moves.map(target)
+            hc = max(0, b[key] - h[key])
+            if mapped is None and not (moves.in_module(target) and hc):
+                if t[key] < b[key]:
+                    other.append({"file": rel, "kind": kind, "target": target, "lines": lines[key], "count": b[key] - t[key]})
+                continue
+            tc = max(0, b[key] - t[key])
+            ok = tc
+            if mapped is not None:
+                ok = min(tc, gain[(kind, mapped)])
+                gain[(kind, mapped)] -= ok
+            rep = min(hc, ok)
+            hc_total += hc
+            repro += rep
+            codes = sorted({c for ln in lines[key] for c in (reports or {}).get((rel, ln), [])})
+            entry = {"file": rel, "lines": lines[key], "kind": kind, "target": target, "expected": mapped}
+            if hc > rep:
+                missed.append({**entry, "count": hc - rep, "codes": codes if reports is not None else None})
+            if tc - ok:
+                wrong.append({**entry, "count": tc - ok})
+            if ok > hc:
+                extra.append({**entry, "count": ok - hc})
+    return {"human_changed": hc_total, "reproduced": repro, "missed": missed, "extra": extra,
+            "removed_not_rewritten": wrong, "other_refs_changed": other}
+
+
+def scan(root: Path, exclude: list[str], roots: list[str]) -> tuple[dict[str, bytes], dict[str, R.FileRefs]]:
+    files = py_files(root, exclude)
+    return files, {rel: R.file_refs(src, rel, roots) for rel, src in files.items()}
+
+
+def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float, skip_libcst: bool) -> dict:
+    cwork = work / case["name"]
+    if cwork.exists():
+        shutil.rmtree(cwork)
+    gdir = git_dir(mirror, case["repo"])
+    parent, human, base = cwork / "parent", cwork / "human", cwork / "base"
+    extract(gdir, case["parent"], parent)
+    extract(gdir, case["human"], human)
+    if case.get("pre-step"):
+        # The first step is itself a commit: imports are judged against the tree before it.
+        extract(gdir, case["pre-step"], cwork / "pre-step")
+    shutil.copytree(parent, base)
+    step_files = first_step(case, base, human)
+    (base / SPEC_NAME).write_text(spec_text(case), encoding="utf-8")
+    excl, roots = case.get("exclude", []), case["source-roots"]
+    moves = Moves(case["moves"])
+
+    parent_refs = scan(parent, excl, roots)[1]
+    base_files, base_refs = scan(base, excl, roots)
+    _, human_refs = scan(human, excl, roots)
+    # The parent's files under their post-first-step paths, to tell which imports were already
+    # unresolved before anyone touched the tree.
+    renamed = {}
+    if case.get("pre-step"):
+        parent_refs = scan(cwork / "pre-step", excl, roots)[1]
+    for rel, fr in parent_refs.items():
+        new = rel
+        for src, dst in case.get("git-mv", []):
+            if rel == src or rel.startswith(src + "/"):
+                new = dst + rel[len(src):]
+        renamed[new] = fr
+    before = unresolved_imports(renamed, roots)
+
+    def broken(tree: dict[str, R.FileRefs]) -> dict[str, list]:
+        now = unresolved_imports(tree, roots)
+        out = {}
+        for rel, bad in now.items():
+            new = bad - before.get(rel, set())
+            if new:
+                out[rel] = sorted(f"{m}:{n}" if n else m for m, n in new)
+        return out
+
+    result: dict = {k: case[k] for k in ("name", "shape", "repo", "parent", "human")}
+    if case.get("pre-step"):
+        result["pre-step"] = case["pre-step"]
+    result["first_step"] = {"git-mv": case.get("git-mv", []), "human-files": step_files}
+    result["spec"] = spec_text(case)
+    result["py_files"] = len(base_files)
+    skip = set(step_files)
+    human_cmp = compare(base_refs, human_refs, human_refs, moves, None, skip)
+    result["human"] = {"human_changed": human_cmp["human_changed"], "files_broken": broken(human_refs),
+                       "files_changed": sum(1 for r, s in py_files(human, excl).items() if base_files.get(r) != s and r not in skip)}
+
+    tools = {}
+    info, out = ours(base, cwork, jobs, timeout)
+    plan = info.pop("plan")
+    files, trefs = scan(out, excl, roots)
+    cmp = compare(base_refs, human_refs, trefs, moves, report_index(plan), skip)
+    rep_codes = Counter(f"{r['code']}:{r['severity']}" for r in (plan or {}).get("reports", []))
+    tools["ssot-migrate"] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r) != s),
+                             "files_broken": broken(trefs), "plan_summary": (plan or {}).get("summary"),
+                             "plan_reports": dict(sorted(rep_codes.items()))}
+    if not skip_libcst:
+        info, out = libcst(base, cwork, case, jobs, timeout)
+        files, trefs = scan(out, excl, roots)
+        cmp = compare(base_refs, human_refs, trefs, moves, None, skip)
+        tools["libcst"] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r) != s),
+                           "files_broken": broken(trefs)}
+    result["tools"] = tools
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Output.
+# ---------------------------------------------------------------------------
+
+
+def tool_identity() -> dict:
+    try:
+        import migrate
+    except ImportError:
+        raise SystemExit("error: this interpreter cannot import ssot-migrate's `migrate` package; run it with the project's venv")
+    src = Path(migrate.__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for d in ("migrate", "codemods"):
+        for p in sorted((src / d).rglob("*.py")):
+            h.update(p.relative_to(src).as_posix().encode() + b"\0" + p.read_bytes())
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=src, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "migrate", "codemods"], cwd=src, capture_output=True, text=True).stdout.strip()
+    try:
+        from importlib.metadata import version
+        lib_v = version("libcst")
+    except Exception:
+        lib_v = "?"
+    return {"source": str(src), "git_head": head or None, "sources_dirty": bool(dirty), "sources_sha256": h.hexdigest()[:16],
+            "libcst": lib_v, "python": sys.version.split()[0]}
+
+
+def pct(a: int, b: int) -> str:
+    return f"{100 * a / b:.0f}%" if b else "n/a"
+
+
+def table(results: list[dict]) -> str:
+    head = ("| case | tool | human changed | reproduced | missed (codes) | extra | removed, not rewritten | files no longer import (human's) | wall / CPU s |\n"
+            "|---|---|---|---|---|---|---|---|---|")
+    rows = [head]
+    for res in results:
+        for name, t in res["tools"].items():
+            codes: Counter = Counter()
+            for m in t["missed"]:
+                if m["codes"] is not None:
+                    codes["+".join(m["codes"]) or "no report"] += m["count"]
+            missed = sum(m["count"] for m in t["missed"])
+            code_s = ", ".join(f"{c} {n}" for c, n in codes.most_common())
+            time_s = f"{t.get('plan_wall_s', t.get('wall_s'))} / {t.get('plan_cpu_s', t.get('cpu_s'))}"
+            rows.append(
+                f"| {res['name']} | {name} | {t['human_changed']} | {t['reproduced']} ({pct(t['reproduced'], t['human_changed'])}) "
+                f"| {missed}{' (' + code_s + ')' if code_s else ''} | {sum(e['count'] for e in t['extra'])} "
+                f"| {sum(e['count'] for e in t['removed_not_rewritten']) + sum(e['count'] for e in t['other_refs_changed'])} "
+                f"| {len(t['files_broken'])} ({len(res['human']['files_broken'])}) | {time_s} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mirror-dir", type=Path, required=True, help="directory holding the projects' git mirrors")
+    ap.add_argument("--cases", type=Path, default=HERE / "cases.toml")
+    ap.add_argument("--only", action="append", default=[], help="run only this case (repeatable)")
+    ap.add_argument("--out", type=Path, help="write the results as JSON here")
+    ap.add_argument("--work", type=Path, help="work directory (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (the trees each tool produced)")
+    ap.add_argument("--jobs", "-j", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per tool run")
+    ap.add_argument("--skip-libcst", action="store_true")
+    args = ap.parse_args(argv)
+
+    cases = tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]
+    if args.only:
+        unknown = set(args.only) - {c["name"] for c in cases}
+        if unknown:
+            raise SystemExit(f"error: unknown case(s): {', '.join(sorted(unknown))}")
+        cases = [c for c in cases if c["name"] in args.only]
+    ident = tool_identity()
+    work = args.work or Path(tempfile.mkdtemp(prefix="realmoves-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    results = []
+    try:
+        for case in cases:
+            print(f"[realmoves] {case['name']} ...", file=sys.stderr, flush=True)
+            results.append(replay_case(case, args.mirror_dir, work, args.jobs, args.timeout, args.skip_libcst))
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    doc = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "jobs": args.jobs,
+           "ssot_migrate": ident, "wall_s": round(time.perf_counter() - t0, 1), "cases": results}
+    if args.out:
+        args.out.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nssot-migrate {ident['git_head']} (sources {ident['sources_sha256']}{', dirty' if ident['sources_dirty'] else ''}), "
+          f"libcst {ident['libcst']}, python {ident['python']}; {doc['wall_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

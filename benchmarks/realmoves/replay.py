@@ -97,6 +97,45 @@ def first_step(case: dict, base: Path, human: Path) -> list[str]:
     return written
 
 
+def forwarders(case: dict, base: Path, roots: list[str]) -> tuple[list[str], list[str]]:
+    """Write the shape phase C was built for: each legacy path re-exports its canonical module's names.
+
+    A module move ``A -> B`` gets, for every module file of ``B``, a file at the matching ``A``
+    path that imports each top-level name of the ``B`` module; a symbol move ``A:X -> B:Y`` gets
+    ``from B import Y as X`` appended to ``A``. Returns (files created, files appended to).
+    """
+    created, appended = [], []
+    mods = {}
+    for rel in py_files(base, case.get("exclude", [])):
+        m = R.module_of(rel, roots)
+        if m:
+            mods[m[0]] = rel
+    for src, dst in case["moves"]:
+        if ":" in src:
+            (a, x), (b, y) = src.split(":"), dst.split(":")
+            rel = mods.get(a)
+            if rel is None:
+                continue
+            with open(base / rel, "a", encoding="utf-8") as fh:
+                fh.write(f"from {b} import {y}{'' if x == y else ' as ' + x}  # forwarder (realmoves)\n")
+            appended.append(rel)
+            continue
+        for mod, rel in sorted(mods.items()):
+            if mod != dst and not mod.startswith(dst + "."):
+                continue
+            legacy_mod = src + mod[len(dst):]
+            is_pkg = rel.endswith("__init__.py")
+            root = Path(*Path(rel).parts[: len(Path(rel).parts) - mod.count(".") - 1 - is_pkg])
+            legacy_rel = str(root.joinpath(*legacy_mod.split(".")) / "__init__.py" if is_pkg
+                             else root.joinpath(*legacy_mod.split(".")).with_suffix(".py"))
+            names = sorted(n for n in R.file_refs((base / rel).read_bytes(), rel, roots).bindings if not n.startswith("__"))
+            body = f"from {mod} import (  # noqa: F401  forwarder (realmoves)\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+            (base / legacy_rel).parent.mkdir(parents=True, exist_ok=True)
+            (base / legacy_rel).write_text(body if names else f"import {mod}  # noqa: F401  forwarder (realmoves)\n", encoding="utf-8")
+            created.append(legacy_rel.replace(os.sep, "/"))
+    return created, sorted(set(appended))
+
+
 def spec_text(case: dict) -> str:
     lines = ["# written by benchmarks/realmoves/replay.py", f"source-roots = {json.dumps(case['source-roots'])}"]
     if case.get("exclude"):
@@ -126,7 +165,7 @@ def run(cmd: list[str], cwd: Path, timeout: float) -> dict:
             "stderr": err.decode(errors="replace")}
 
 
-def ours(base: Path, work: Path, jobs: int, timeout: float) -> tuple[dict, Path]:
+def ours(base: Path, copy: Path, jobs: int, timeout: float) -> tuple[dict, Path]:
     plan = run([sys.executable, "-m", "migrate", "plan", "C", "--spec", SPEC_NAME, "--format", "json", "-j", str(jobs)], base, timeout)
     info: dict = {"plan_rc": plan["rc"], "plan_wall_s": plan["wall"], "plan_cpu_s": plan["cpu"]}
     try:
@@ -135,7 +174,6 @@ def ours(base: Path, work: Path, jobs: int, timeout: float) -> tuple[dict, Path]
         data = None
         info["plan_error"] = plan["stderr"][-3000:]
     info["plan"] = data
-    copy = work / "ssot-migrate"
     shutil.copytree(base, copy)
     app = run([sys.executable, "-m", "migrate", "apply", "C", "--spec", SPEC_NAME, "--allow-dirty", "-j", str(jobs)], copy, timeout)
     info.update(apply_rc=app["rc"], apply_wall_s=app["wall"], apply_stderr_tail=app["stderr"][-1500:])
@@ -337,14 +375,21 @@ def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float,
                        "files_changed": sum(1 for r, s in py_files(human, excl).items() if base_files.get(r) != s and r not in skip)}
 
     tools = {}
-    info, out = ours(base, cwork, jobs, timeout)
-    plan = info.pop("plan")
-    files, trefs = scan(out, excl, roots)
-    cmp = compare(base_refs, human_refs, trefs, moves, report_index(plan), skip)
-    rep_codes = Counter(f"{r['code']}:{r['severity']}" for r in (plan or {}).get("reports", []))
-    tools["ssot-migrate"] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r) != s),
-                             "files_broken": broken(trefs), "plan_summary": (plan or {}).get("summary"),
-                             "plan_reports": dict(sorted(rep_codes.items()))}
+    fwd_base = cwork / "base-forwarders"
+    shutil.copytree(base, fwd_base)
+    created, appended = forwarders(case, fwd_base, roots)
+    result["forwarders"] = {"created": created, "appended-to": appended}
+    for name, tree_in, tskip in (("ssot-migrate", base, skip), ("ssot-migrate, forwarders", fwd_base, skip | set(created) | set(appended))):
+        info, out = ours(tree_in, cwork / name.replace(", ", "-"), jobs, timeout)
+        plan = info.pop("plan")
+        files, trefs = scan(out, excl, roots)
+        cmp = compare(base_refs, human_refs, trefs, moves, report_index(plan), tskip)
+        rep_codes = Counter(f"{r['code']}:{r['severity']}" for r in (plan or {}).get("reports", []))
+        # Judged as after the transition: the forwarders gone, the legacy modules as the human left them.
+        final = {r: (base_refs[r] if r in appended else fr) for r, fr in trefs.items() if r not in created}
+        tools[name] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r, b"") != s and r not in tskip),
+                       "files_broken": broken(final), "plan_summary": (plan or {}).get("summary"),
+                       "plan_reports": dict(sorted(rep_codes.items()))}
     if not skip_libcst:
         info, out = libcst(base, cwork, case, jobs, timeout)
         files, trefs = scan(out, excl, roots)

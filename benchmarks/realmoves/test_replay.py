@@ -171,3 +171,25 @@ def test_git_dir_layouts(tmp_path, layout):
     d = tmp_path / layout.replace("owner", "o").replace("name", "n")
     subprocess.run(["git", "init", "-q", "--bare", str(d)], check=True)
     assert replay.git_dir(tmp_path, "o/n") == d
+
+
+def test_forwarders_re_export_each_canonical_module_at_its_legacy_path(tmp_path):
+    files = {
+        "src/pkg/__init__.py": "",
+        "src/pkg/_sub/__init__.py": "from .base import B\n",
+        "src/pkg/_sub/base.py": "class B: pass\n_private = 1\n__all__ = ['B']\n",
+        "src/pkg/misc.py": "def keep(): pass\n",
+        "src/pkg/new.py": "def Y(): pass\n",
+    }
+    for rel, src in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(src)
+    case = {"moves": [["pkg.sub", "pkg._sub"], ["pkg.misc:X", "pkg.new:Y"]], "source-roots": ["src"]}
+    created, appended = replay.forwarders(case, tmp_path, ["src"])
+    assert sorted(created) == ["src/pkg/sub/__init__.py", "src/pkg/sub/base.py"]
+    assert appended == ["src/pkg/misc.py"]
+    assert "from pkg._sub.base import (" in (tmp_path / "src/pkg/sub/base.py").read_text()
+    assert "    _private,\n" in (tmp_path / "src/pkg/sub/base.py").read_text()
+    assert (tmp_path / "src/pkg/misc.py").read_text().endswith("from pkg.new import Y as X  # forwarder (realmoves)\n")
+    t = {rel: R.file_refs((tmp_path / rel).read_bytes(), rel, ["src"]) for rel in [*files, *created]}
+    assert replay.unresolved_imports(t, ["src"]) == {}

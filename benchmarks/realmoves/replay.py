@@ -11,8 +11,9 @@ modules, or the human's new module files), then run
 and compare each result with the human commit reference by reference (see ``refs.py``):
 which references to the moved paths the human changed, which each tool reproduced, which
 it missed (with the report code ssot-migrate gave at that line), which it changed although
-the human did not, and which files no longer import (a static check: every project-internal
-import must name an existing module and a name that module binds).
+the human did not, and which files no longer import: statically (every project-internal import must name an
+existing module and a name that module binds) and at runtime (each module that should change is
+imported in a fresh interpreter; a module that fails in the human's tree too is not counted).
 
     python benchmarks/realmoves/replay.py --mirror-dir /work/.mirror --out benchmarks/realmoves/results.json
 
@@ -228,12 +229,20 @@ class Moves:
                 return new + target[len(old):]
         return None
 
-    def in_module(self, target: str) -> bool:
-        return any(target == m or target.startswith(m + ".") for m in self.modules)
+    def in_module(self, target: str, submodules: set[str] = frozenset()) -> bool:
+        """True for a name read through a symbol move's module (not one of its submodules)."""
+        for m in self.modules:
+            if target == m or target.startswith(m + "."):
+                nxt = target[len(m) + 1:].split(".")[0]
+                return not nxt or f"{m}.{nxt}" not in submodules
+        return False
 
 
-def unresolved_imports(tree: dict[str, R.FileRefs], roots: list[str]) -> dict[str, set]:
-    """Per file, the project-internal imports that name a missing module or a name the module does not bind."""
+def unresolved_imports(tree: dict[str, R.FileRefs], roots: list[str], unchecked: set[str] = frozenset()) -> dict[str, set]:
+    """Per file, the project-internal imports that name a missing module or a name the module does not bind.
+
+    Imports of ``unchecked`` modules and their submodules (the excluded paths: vendored code) are not checked.
+    """
     mods: dict[str, str] = {}
     for rel in tree:
         m = R.module_of(rel, roots)
@@ -251,7 +260,7 @@ def unresolved_imports(tree: dict[str, R.FileRefs], roots: list[str]) -> dict[st
         if not fr.parsed:
             bad.add(("<does not parse>", None))
         for _line, mod, name in fr.imports:
-            if mod.split(".")[0] not in tops:
+            if mod.split(".")[0] not in tops or any(mod == u or mod.startswith(u + ".") for u in unchecked):
                 continue
             parts = mod.split(".")
             if not all(exists(".".join(parts[:i])) for i in range(1, len(parts) + 1)):
@@ -265,6 +274,45 @@ def unresolved_imports(tree: dict[str, R.FileRefs], roots: list[str]) -> dict[st
     return out
 
 
+IMPORT_SCRIPT = "import importlib, sys, warnings; warnings.simplefilter('ignore'); importlib.import_module(sys.argv[1])"
+
+
+def runtime_imports(python: str, root: Path, roots: list[str], modules: list[str], jobs: int,
+                    timeout: float) -> dict[str, str | None]:
+    """Import each module in its own fresh interpreter with the tree's source roots on sys.path; module -> error or None."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
+               PYTHONPATH=os.pathsep.join(str((root / r).resolve()) for r in roots))
+
+    def one(mod: str) -> str | None:
+        try:
+            p = subprocess.run([python, "-c", IMPORT_SCRIPT, mod], cwd=root, env=env, capture_output=True,
+                               text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timed out"
+        if p.returncode == 0:
+            return None
+        last = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        return (last[-1] if last else f"exit {p.returncode}")[:300]
+
+    with ThreadPoolExecutor(max(1, jobs)) as ex:
+        return dict(zip(modules, ex.map(one, modules)))
+
+
+def find_python(version: str | None) -> str:
+    """An interpreter of ``version`` ("3.8") that runs: on PATH or under ~/.pyenv; else this one."""
+    if not version:
+        return sys.executable
+    cands = [shutil.which(f"python{version}")]
+    cands += sorted(str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}"))
+    for c in cands:
+        if c and subprocess.run([c, "-c", "pass"], capture_output=True).returncode == 0:
+            return c
+    print(f"[realmoves] no working python{version}; the runtime import check uses {sys.executable}", file=sys.stderr)
+    return sys.executable
+
+
 def report_index(plan: dict | None) -> dict[tuple[str, int], list[str]]:
     idx: dict[tuple[str, int], list[str]] = {}
     for r in (plan or {}).get("reports", []):
@@ -273,8 +321,13 @@ def report_index(plan: dict | None) -> dict[tuple[str, int], list[str]]:
 
 
 def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dict[str, R.FileRefs],
-            moves: Moves, reports: dict | None, skip: set[str]) -> dict:
-    """Reference-by-reference comparison of a tool's tree with the human's, both from ``base``."""
+            moves: Moves, reports: dict | None, skip: set[str], submodules: set[str] = frozenset()) -> dict:
+    """Reference-by-reference comparison of a tool's tree with the human's, both from ``base``.
+
+    In scope: every reference the spec maps, plus a reference through a symbol move's module
+    that the human changed (a ``mock.patch`` target of a name imported there, say), but not an
+    import of that module's submodules (those did not move).
+    """
     hc_total = repro = 0
     missed, extra, wrong, other = [], [], [], []
     for rel in sorted(set(base) | set(human)):
@@ -292,7 +345,7 @@ def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dic
             kind, target = key
             mapped = moves.map(target)
             hc = max(0, b[key] - h[key])
-            if mapped is None and not (moves.in_module(target) and hc):
+            if mapped is None and not (moves.in_module(target, submodules) and hc):
                 if t[key] < b[key]:
                     other.append({"file": rel, "kind": kind, "target": target, "lines": lines[key], "count": b[key] - t[key]})
                 continue
@@ -316,12 +369,23 @@ def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dic
             "removed_not_rewritten": wrong, "other_refs_changed": other}
 
 
+def excluded_modules(root: Path, exclude: list[str], roots: list[str]) -> set[str]:
+    """The outermost modules and packages that the exclude globs remove from the scan."""
+    names = set()
+    for rel in set(py_files(root, [])) - set(py_files(root, exclude)):
+        m = R.module_of(rel, roots)
+        if m:
+            names.add(m[0])
+    return {n for n in names if not any(n.startswith(o + ".") for o in names)}
+
+
 def scan(root: Path, exclude: list[str], roots: list[str]) -> tuple[dict[str, bytes], dict[str, R.FileRefs]]:
     files = py_files(root, exclude)
     return files, {rel: R.file_refs(src, rel, roots) for rel, src in files.items()}
 
 
-def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float, skip_libcst: bool) -> dict:
+def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float, skip_libcst: bool,
+                runtime: bool = True) -> dict:
     cwork = work / case["name"]
     if cwork.exists():
         shutil.rmtree(cwork)
@@ -352,10 +416,12 @@ def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float,
             if rel == src or rel.startswith(src + "/"):
                 new = dst + rel[len(src):]
         renamed[new] = fr
-    before = unresolved_imports(renamed, roots)
+    unchecked = excluded_modules(base, excl, roots)
+    submods = {m[0] for m in (R.module_of(r, roots) for r in base_refs) if m}
+    before = unresolved_imports(renamed, roots, unchecked)
 
     def broken(tree: dict[str, R.FileRefs]) -> dict[str, list]:
-        now = unresolved_imports(tree, roots)
+        now = unresolved_imports(tree, roots, unchecked)
         out = {}
         for rel, bad in now.items():
             new = bad - before.get(rel, set())
@@ -370,32 +436,54 @@ def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float,
     result["spec"] = spec_text(case)
     result["py_files"] = len(base_files)
     skip = set(step_files)
-    human_cmp = compare(base_refs, human_refs, human_refs, moves, None, skip)
+    human_cmp = compare(base_refs, human_refs, human_refs, moves, None, skip, submods)
+    human_files = py_files(human, excl)
     result["human"] = {"human_changed": human_cmp["human_changed"], "files_broken": broken(human_refs),
-                       "files_changed": sum(1 for r, s in py_files(human, excl).items() if base_files.get(r) != s and r not in skip)}
+                       "files_changed": sum(1 for r, s in human_files.items() if base_files.get(r) != s and r not in skip)}
 
     tools = {}
     fwd_base = cwork / "base-forwarders"
     shutil.copytree(base, fwd_base)
     created, appended = forwarders(case, fwd_base, roots)
     result["forwarders"] = {"created": created, "appended-to": appended}
-    for name, tree_in, tskip in (("ssot-migrate", base, skip), ("ssot-migrate, forwarders", fwd_base, skip | set(created) | set(appended))):
+    # Modules that should change: the human changed them, or they held a reference to a moved path.
+    check_mods = sorted({R.module_of(r, roots)[0] for r, fr in base_refs.items()
+                         if r not in skip and R.module_of(r, roots)
+                         and (human_files.get(r) != base_files[r] or any(moves.map(t) for _, t in fr.refs))})
+    python = find_python(case.get("runtime-python"))
+    result["runtime_python"] = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                                              capture_output=True, text=True).stdout.strip()
+    human_rt = runtime_imports(python, human, roots, check_mods if runtime else [], jobs, timeout)
+    result["human"]["runtime_import_failures"] = {m: e for m, e in human_rt.items() if e}
+    result["runtime_checked"] = check_mods
+
+    def runtime_broken(out: Path) -> dict[str, str]:
+        rt = runtime_imports(python, out, roots, check_mods if runtime else [], jobs, timeout)
+        return {m: e for m, e in rt.items() if e and not human_rt.get(m)}
+
+    variants = (("ssot-migrate", base, [], []), ("ssot-migrate, forwarders", fwd_base, created, appended))
+    for name, tree_in, v_created, v_appended in variants:
+        tskip = skip | set(v_created) | set(v_appended)
         info, out = ours(tree_in, cwork / name.replace(", ", "-"), jobs, timeout)
         plan = info.pop("plan")
         files, trefs = scan(out, excl, roots)
-        cmp = compare(base_refs, human_refs, trefs, moves, report_index(plan), tskip)
+        cmp = compare(base_refs, human_refs, trefs, moves, report_index(plan), tskip, submods)
         rep_codes = Counter(f"{r['code']}:{r['severity']}" for r in (plan or {}).get("reports", []))
         # Judged as after the transition: the forwarders gone, the legacy modules as the human left them.
-        final = {r: (base_refs[r] if r in appended else fr) for r, fr in trefs.items() if r not in created}
+        for rel in v_created:
+            (out / rel).unlink()
+        for rel in v_appended:
+            shutil.copy2(base / rel, out / rel)
+        final = {r: (base_refs[r] if r in v_appended else fr) for r, fr in trefs.items() if r not in v_created}
         tools[name] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r, b"") != s and r not in tskip),
-                       "files_broken": broken(final), "plan_summary": (plan or {}).get("summary"),
-                       "plan_reports": dict(sorted(rep_codes.items()))}
+                       "files_broken": broken(final), "runtime_broken": runtime_broken(out),
+                       "plan_summary": (plan or {}).get("summary"), "plan_reports": dict(sorted(rep_codes.items()))}
     if not skip_libcst:
         info, out = libcst(base, cwork, case, jobs, timeout)
         files, trefs = scan(out, excl, roots)
-        cmp = compare(base_refs, human_refs, trefs, moves, None, skip)
+        cmp = compare(base_refs, human_refs, trefs, moves, None, skip, submods)
         tools["libcst"] = {**info, **cmp, "files_changed": sum(1 for r, s in files.items() if base_files.get(r) != s),
-                           "files_broken": broken(trefs)}
+                           "files_broken": broken(trefs), "runtime_broken": runtime_broken(out)}
     result["tools"] = tools
     return result
 
@@ -431,7 +519,7 @@ def pct(a: int, b: int) -> str:
 
 
 def table(results: list[dict]) -> str:
-    head = ("| case | tool | human changed | reproduced | missed (codes) | extra | removed, not rewritten | files no longer import (human's) | wall / CPU s |\n"
+    head = ("| case | tool | human changed | reproduced | missed (codes) | extra | removed, not rewritten | files that no longer import: static, runtime | wall / CPU s |\n"
             "|---|---|---|---|---|---|---|---|---|")
     rows = [head]
     for res in results:
@@ -447,7 +535,10 @@ def table(results: list[dict]) -> str:
                 f"| {res['name']} | {name} | {t['human_changed']} | {t['reproduced']} ({pct(t['reproduced'], t['human_changed'])}) "
                 f"| {missed}{' (' + code_s + ')' if code_s else ''} | {sum(e['count'] for e in t['extra'])} "
                 f"| {sum(e['count'] for e in t['removed_not_rewritten']) + sum(e['count'] for e in t['other_refs_changed'])} "
-                f"| {len(t['files_broken'])} ({len(res['human']['files_broken'])}) | {time_s} |")
+                f"| {len(t['files_broken'])}, {len(t['runtime_broken'])} | {time_s} |")
+        h = res["human"]
+        rows.append(f"| {res['name']} | (human commit) | {h['human_changed']} | | | | | {len(h['files_broken'])}, "
+                    f"{len(h['runtime_import_failures'])} failing in the human tree too | |")
     return "\n".join(rows)
 
 
@@ -462,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", "-j", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=600, help="seconds per tool run")
     ap.add_argument("--skip-libcst", action="store_true")
+    ap.add_argument("--no-runtime", action="store_true", help="skip the runtime import check (one interpreter per module and tree)")
     args = ap.parse_args(argv)
 
     cases = tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]
@@ -478,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             print(f"[realmoves] {case['name']} ...", file=sys.stderr, flush=True)
-            results.append(replay_case(case, args.mirror_dir, work, args.jobs, args.timeout, args.skip_libcst))
+            results.append(replay_case(case, args.mirror_dir, work, args.jobs, args.timeout, args.skip_libcst, not args.no_runtime))
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -313,10 +313,11 @@ def find_python(version: str | None) -> str:
     return sys.executable
 
 
-def report_index(plan: dict | None) -> dict[tuple[str, int], list[str]]:
-    idx: dict[tuple[str, int], list[str]] = {}
+def report_index(plan: dict | None) -> dict[tuple[str, int | None], list[str]]:
+    """Report codes by (file, line); C000 (a protected module: nothing in it is rewritten) by (file, None)."""
+    idx: dict[tuple[str, int | None], list[str]] = {}
     for r in (plan or {}).get("reports", []):
-        idx.setdefault((r["path"], r["line"]), []).append(r["code"])
+        idx.setdefault((r["path"], None if r["code"] == "C000" else r["line"]), []).append(r["code"])
     return idx
 
 
@@ -357,7 +358,7 @@ def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dic
             rep = min(hc, ok)
             hc_total += hc
             repro += rep
-            codes = sorted({c for ln in lines[key] for c in (reports or {}).get((rel, ln), [])})
+            codes = sorted({c for ln in [*lines[key], None] for c in (reports or {}).get((rel, ln), [])})
             entry = {"file": rel, "lines": lines[key], "kind": kind, "target": target, "expected": mapped}
             if hc > rep:
                 missed.append({**entry, "count": hc - rep, "codes": codes if reports is not None else None})
@@ -407,18 +408,17 @@ def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float,
     _, human_refs = scan(human, excl, roots)
     # The parent's files under their post-first-step paths, to tell which imports were already
     # unresolved before anyone touched the tree.
-    renamed = {}
     if case.get("pre-step"):
         parent_refs = scan(cwork / "pre-step", excl, roots)[1]
-    for rel, fr in parent_refs.items():
-        new = rel
-        for src, dst in case.get("git-mv", []):
-            if rel == src or rel.startswith(src + "/"):
-                new = dst + rel[len(src):]
-        renamed[new] = fr
     unchecked = excluded_modules(base, excl, roots)
     submods = {m[0] for m in (R.module_of(r, roots) for r in base_refs) if m}
-    before = unresolved_imports(renamed, roots, unchecked)
+    # Resolved in the parent's own layout, then keyed by the paths after the first step.
+    before = {}
+    for rel, bad in unresolved_imports(parent_refs, roots, unchecked).items():
+        for src, dst in case.get("git-mv", []):
+            if rel == src or rel.startswith(src + "/"):
+                rel = dst + rel[len(src):]
+        before[rel] = bad
 
     def broken(tree: dict[str, R.FileRefs]) -> dict[str, list]:
         now = unresolved_imports(tree, roots, unchecked)
@@ -455,7 +455,7 @@ def replay_case(case: dict, mirror: Path, work: Path, jobs: int, timeout: float,
                                               capture_output=True, text=True).stdout.strip()
     human_rt = runtime_imports(python, human, roots, check_mods if runtime else [], jobs, timeout)
     result["human"]["runtime_import_failures"] = {m: e for m, e in human_rt.items() if e}
-    result["runtime_checked"] = check_mods
+    result["runtime_checked"] = check_mods if runtime else None
 
     def runtime_broken(out: Path) -> dict[str, str]:
         rt = runtime_imports(python, out, roots, check_mods if runtime else [], jobs, timeout)
@@ -523,6 +523,7 @@ def table(results: list[dict]) -> str:
             "|---|---|---|---|---|---|---|---|---|")
     rows = [head]
     for res in results:
+        rt = res.get("runtime_checked")
         for name, t in res["tools"].items():
             codes: Counter = Counter()
             for m in t["missed"]:
@@ -535,10 +536,10 @@ def table(results: list[dict]) -> str:
                 f"| {res['name']} | {name} | {t['human_changed']} | {t['reproduced']} ({pct(t['reproduced'], t['human_changed'])}) "
                 f"| {missed}{' (' + code_s + ')' if code_s else ''} | {sum(e['count'] for e in t['extra'])} "
                 f"| {sum(e['count'] for e in t['removed_not_rewritten']) + sum(e['count'] for e in t['other_refs_changed'])} "
-                f"| {len(t['files_broken'])}, {len(t['runtime_broken'])} | {time_s} |")
+                f"| {len(t['files_broken'])}, {len(t['runtime_broken']) if rt else 'n/a'} | {time_s} |")
         h = res["human"]
         rows.append(f"| {res['name']} | (human commit) | {h['human_changed']} | | | | | {len(h['files_broken'])}, "
-                    f"{len(h['runtime_import_failures'])} failing in the human tree too | |")
+                    + (f"{len(h['runtime_import_failures'])} of {len(rt)} fail in the human tree too (not counted) | |" if rt else "n/a | |"))
     return "\n".join(rows)
 
 

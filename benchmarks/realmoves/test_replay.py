@@ -94,12 +94,13 @@ def test_compare_counts_reproduced_missed_with_codes_extra_and_wrong():
         "src/pkg/b.py": "X = None\n",  # removed, not rewritten
         # c.py missed; tests/t.py missed
     }
-    reports = {("src/pkg/c.py", 1): ["C106"]}
+    reports = replay.report_index({"reports": [{"path": "src/pkg/c.py", "line": 1, "code": "C106"},
+                                               {"path": "tests/t.py", "line": 1, "code": "C000"}]})
     res = replay.compare(tree(BASE), tree(HUMAN), tree(tool), moves, reports, set())
     assert res["human_changed"] == 4
     assert res["reproduced"] == 1
     missed = {(m["file"], m["kind"]): m["codes"] for m in res["missed"]}
-    assert missed == {("src/pkg/b.py", "from"): [], ("src/pkg/c.py", "from"): ["C106"], ("tests/t.py", "str"): []}
+    assert missed == {("src/pkg/b.py", "from"): [], ("src/pkg/c.py", "from"): ["C106"], ("tests/t.py", "str"): ["C000"]}
     assert [(w["file"], w["count"]) for w in res["removed_not_rewritten"]] == [("src/pkg/b.py", 1)]
     assert res["extra"] == [] and res["other_refs_changed"] == []
 

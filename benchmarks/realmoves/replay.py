@@ -347,8 +347,9 @@ def compare(base: dict[str, R.FileRefs], human: dict[str, R.FileRefs], tool: dic
             mapped = moves.map(target)
             hc = max(0, b[key] - h[key])
             if mapped is None and not (moves.in_module(target, submodules) and hc):
-                if t[key] < b[key]:
-                    other.append({"file": rel, "kind": kind, "target": target, "lines": lines[key], "count": b[key] - t[key]})
+                if t[key] < min(b[key], h[key]):  # removed by the tool, kept by the human
+                    other.append({"file": rel, "kind": kind, "target": target, "lines": lines[key],
+                                  "count": min(b[key], h[key]) - t[key]})
                 continue
             tc = max(0, b[key] - t[key])
             ok = tc
@@ -504,13 +505,15 @@ def tool_identity() -> dict:
         for p in sorted((src / d).rglob("*.py")):
             h.update(p.relative_to(src).as_posix().encode() + b"\0" + p.read_bytes())
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=src, capture_output=True, text=True).stdout.strip()
+    last = subprocess.run(["git", "log", "-1", "--format=%h", "--", "migrate", "codemods"], cwd=src, capture_output=True,
+                          text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "migrate", "codemods"], cwd=src, capture_output=True, text=True).stdout.strip()
     try:
         from importlib.metadata import version
         lib_v = version("libcst")
     except Exception:
         lib_v = "?"
-    return {"source": str(src), "git_head": head or None, "sources_dirty": bool(dirty), "sources_sha256": h.hexdigest()[:16],
+    return {"source": str(src), "git_head": head or None, "sources_last_commit": last or None, "sources_dirty": bool(dirty), "sources_sha256": h.hexdigest()[:16],
             "libcst": lib_v, "python": sys.version.split()[0]}
 
 
@@ -580,7 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(table(results))
-    print(f"\nssot-migrate {ident['git_head']} (sources {ident['sources_sha256']}{', dirty' if ident['sources_dirty'] else ''}), "
+    print(f"\nssot-migrate {ident['git_head']} (migrate/ and codemods/ last changed in {ident['sources_last_commit']}, "
+          f"sha256 {ident['sources_sha256']}{', dirty' if ident['sources_dirty'] else ''}), "
           f"libcst {ident['libcst']}, python {ident['python']}; {doc['wall_s']} s")
     return 0
 

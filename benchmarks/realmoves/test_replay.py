@@ -194,3 +194,11 @@ def test_forwarders_re_export_each_canonical_module_at_its_legacy_path(tmp_path)
     assert (tmp_path / "src/pkg/misc.py").read_text().endswith("from pkg.new import Y as X  # forwarder (realmoves)\n")
     t = {rel: R.file_refs((tmp_path / rel).read_bytes(), rel, ["src"]) for rel in [*files, *created]}
     assert replay.unresolved_imports(t, ["src"]) == {}
+
+
+def test_an_out_of_scope_reference_the_human_changed_too_is_not_held_against_the_tool():
+    moves = replay.Moves([["pkg.utils", "pkg._utils"]])
+    base = {"src/pkg/_utils.py": "def get(): pass\n", "tests/u.py": "from pkg import utils\nutils.get()\n"}
+    human = {**base, "tests/u.py": "from pkg import _utils\n_utils.get()\n"}
+    res = replay.compare(tree(base), tree(human), tree(human), moves, {}, set())
+    assert res["reproduced"] == res["human_changed"] == 1 and res["other_refs_changed"] == []

@@ -228,15 +228,15 @@ def _over_size_limit(ctx: RunContext, size: int) -> str | None:
     limit = max_file_size(ctx)
     if not limit or size <= limit:
         return None
-    need = -(-size // 1_000_000)  # whole megabytes, rounded up
+    need = f"{-(-size // 10**6)}MB" if size >= 10**6 else f"{-(-size // 10**3)}kB"  # rounded up
     return (
-        f"{size / 1e6:.1f} MB is over the {_mb(limit)} limit for one file; "
-        f"to include it pass --max-file-size {need}MB (or set max-file-size in the spec; 0: no limit)"
+        f"{_human(size)} is over the {_human(limit)} limit for one file; "
+        f"to include it pass --max-file-size {need} (or set max-file-size in the spec; 0: no limit)"
     )
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:g} MB"
+def _human(n: int) -> str:
+    return f"{n / 1e6:.3g} MB" if n >= 10**6 else f"{n / 1e3:.3g} kB" if n >= 10**3 else f"{n} bytes"
 
 
 _PREFILTERS: dict[str, object] = {}

@@ -3,7 +3,8 @@
 A tiny repository (a legacy module, its canonical module) plus one generated
 module of N MB that imports the legacy module and defines many small functions
 (each with a comprehension: many symbol tables, which is what made the old
-self-verification quadratic).  For each size: wall time and peak RSS of
+self-verification quadratic).  For each size: wall time, CPU time (user + system: steadier than
+wall time on a shared machine) and peak RSS of
 ``python -m migrate plan C --no-diff --max-file-size 0 -j 1``, and the time of
 one ``verify._scope_facts`` call on the module.
 
@@ -59,22 +60,25 @@ def make_repo(base: Path, data: bytes) -> Path:
     return repo
 
 
-def run_plan(repo: Path, timeout: float, src: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB of the child, exit code)."""
+def run_plan(repo: Path, timeout: float, src: Path) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS in MB of the child, exit code)."""
     # Sources from before the size limit have no --max-file-size (and no limit).
     limit = ["--max-file-size", "0"] if "max-file-size" in (src / "migrate/cli.py").read_text() else []
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = usage0.ru_maxrss
     t0 = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-m", "migrate", "plan", "C", "--no-diff", *limit, "-j", "1"],
         cwd=repo, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(src)},
     )
     secs = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
+    peak = usage1.ru_maxrss
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
     # ru_maxrss is the largest child so far (kB on Linux): meaningful when sizes grow.
-    return secs, max(peak, before) / 1024, r.returncode
+    return secs, cpu, max(peak, before) / 1024, r.returncode
 
 
 def scope_facts_seconds(data: bytes, src: Path) -> float:
@@ -92,14 +96,14 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--src", type=Path, default=ROOT, help="Benchmark the migrate/ package in DIR (e.g. a `git archive` of an older commit).")
     args = ap.parse_args()
-    print(f"{'MB':>6} {'plan C s':>9} {'peak MB':>8} {'_scope_facts s':>15} rc")
+    print(f"{'MB':>6} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'_scope_facts s':>15} rc")
     for mb in args.sizes:
         data = generate(mb)
         with tempfile.TemporaryDirectory() as tmp:
             repo = make_repo(Path(tmp), data)
-            secs, peak, rc = run_plan(repo, args.timeout, args.src.resolve())
+            secs, cpu, peak, rc = run_plan(repo, args.timeout, args.src.resolve())
         sf = scope_facts_seconds(data, args.src.resolve())
-        print(f"{len(data) / 1e6:6.2f} {secs:9.2f} {peak:8.0f} {sf:15.3f} {rc}", flush=True)
+        print(f"{len(data) / 1e6:6.2f} {secs:8.1f} {cpu:8.1f} {peak:8.0f} {sf:15.3f} {rc}", flush=True)
 
 
 if __name__ == "__main__":

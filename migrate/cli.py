@@ -453,6 +453,7 @@ def shim_generate(
     check: bool = typer.Option(False, "--check", help="Only check the generated files are up to date (exit 1 if not)."),
     force: bool = typer.Option(False, "--force", help="Generate even where the legacy module defines names the canonical one lacks (they are dropped, and listed)."),
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files it touches must still be clean)."),
+    verbose: bool = VerboseOpt,
 ) -> None:
     """Rewrite each legacy module as a forwarding shim with a @deprecated .pyi stub (journaled: `rollback S`)."""
     from .results import Severity
@@ -470,7 +471,7 @@ def shim_generate(
         return
     applied = commands.apply(s, "S", opts, allow_dirty=allow_dirty)
     if applied.plan is not None:
-        for line in render.report_block(applied.plan):
+        for line in render.report_block(applied.plan, verbose=verbose):
             err.print(line, markup=False)
     err.print(render.apply_text(applied), markup=False)
 

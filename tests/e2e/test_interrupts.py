@@ -244,6 +244,9 @@ def test_apply_names_every_skipped_file(tmp_path: Path) -> None:
     for name in binaries:
         assert f"{name}:1: warning: E001 skipped: binary file (contains NUL bytes)" in r.stderr, r.stderr
     assert "25 skipped" in r.stderr
+    # The CI guard names them too: a file it cannot read is not a file that passed.
+    r = run_cli(repo, "check", "--no-cache")
+    assert "note: pkg/bin00.py: not checked: binary file (contains NUL bytes)" in r.stdout, r.stdout
 
 
 # -- item 6: the lock is never seen incomplete ------------------------------------------------

@@ -366,7 +366,7 @@ def run_files(
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel what is queued and terminate the workers now.
+    """Cancel what is queued and kill the workers now (they hold nothing to clean up).
 
     ``shutdown`` alone waits for every chunk already running (minutes on a big
     file).  The executor has no public handle on its processes, hence the
@@ -376,7 +376,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         try:
-            p.terminate()
+            p.kill()  # not terminate(): SIGTERM would wait while a worker is stopped
         except (OSError, ValueError, AttributeError):
             pass
     for p in procs:

@@ -2,13 +2,16 @@
 
 Exit codes: 0 all well; 1 changes pending (``plan --check``), gate failed,
 plan has errors or drift; 2 usage or spec error; 123 internal error (a bug);
-130 interrupted.
+130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM, as sent by CI
+runners and ``timeout``).  Both signals unwind the same way: temp files are
+removed, the lock is released, the journal keeps the repository recoverable.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -51,6 +54,8 @@ DocsOpt = typer.Option(False, "--include-docs", help="Also rewrite legacy paths 
 StrictOpt = typer.Option(False, "--strict", help="Treat every skipped file as an error.")
 ForceOpt = typer.Option(False, "--force", help="Phase E: remove even if the project's version has not reached remove-in.")
 UsageOpt = typer.Option(None, "--usage", help="Phase E: a shim telemetry JSON file (repeatable); any hit blocks a removal.")
+MaxSizeOpt = typer.Option(None, "--max-file-size", metavar="SIZE", help="Skip (and name) files larger than this, e.g. 5MB (default 2MB, or the spec's max-file-size; 0: no limit).")
+VerboseOpt = typer.Option(False, "--verbose", "-v", help="List every report (by default warnings beyond the first 20 are counted; skipped files are always named).")
 SkipsOpt = typer.Option(False, "--allow-skips", help="A custom step that cannot read a file (Bowler on 3.10+ syntax) is a warning, not an error.")
 
 
@@ -69,13 +74,22 @@ def _spec(path: Optional[Path]) -> Spec:
 
 
 def _options(rename_uses: bool, include_docs: bool, strict: bool, allow_skips: bool = False, prefer: Optional[Prefer] = None,
-             force: bool = False, usage: Optional[list[Path]] = None) -> Options:
+             force: bool = False, usage: Optional[list[Path]] = None, max_file_size: Optional[str] = None) -> Options:
     extra: dict = {"prefer": prefer.value} if prefer is not None else {}
+    size = None
+    if max_file_size is not None:
+        from .spec import parse_size
+
+        try:
+            size = parse_size(max_file_size)
+        except ValueError as exc:
+            raise UsageError(f"--max-file-size: {exc}") from None
     if force:
         extra["force_removal"] = True  # phase E
     if usage:
         extra["usage_files"] = tuple(str(u.resolve()) for u in usage)  # phase E
-    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict, allow_skips=allow_skips, extra=extra)
+    return Options(rename_uses=rename_uses, include_docs=include_docs, strict=strict, allow_skips=allow_skips, extra=extra,
+                   max_file_size=size)
 
 
 def _progress():
@@ -99,17 +113,44 @@ class Interrupted(MigrateError):
     exit_code = 130
 
 
+class Terminated(Interrupted):
+    """SIGTERM: handled exactly like Ctrl-C, with the conventional 128 + 15."""
+
+    exit_code = 143
+
+
+class _SigTerm(KeyboardInterrupt):
+    """Raised by the SIGTERM handler wherever the process is, so every cleanup written for
+    Ctrl-C (temp files, the lock, the pool's workers) runs for SIGTERM too."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    # One unwind is enough: a second SIGTERM during the cleanup is ignored (SIGKILL still works).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _SigTerm()
+
+
+def _install_signal_handlers() -> None:
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (main() called from a thread): keep the default
+        pass
+
+
+_RECOVER = "run `ssot-migrate status` to see the state, then `rollback` or `apply` to finish"
+
+
 def _guard(fn):
-    """Turn Ctrl-C inside a command into one clear line (click would swallow it)."""
+    """Turn Ctrl-C or SIGTERM inside a command into one clear line (click would swallow it)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except _SigTerm:
+            raise Terminated(f"terminated (SIGTERM); {_RECOVER}") from None
         except KeyboardInterrupt:
-            raise Interrupted(
-                "interrupted; run `ssot-migrate status` to see the state, then `rollback` or `apply` to finish"
-            ) from None
+            raise Interrupted(f"interrupted; {_RECOVER}") from None
 
     return wrapper
 
@@ -145,11 +186,12 @@ def plan(
     prefer: Optional[Prefer] = PreferOpt,
     force: bool = ForceOpt,
     usage: Optional[list[Path]] = UsageOpt,
+    max_file_size: Optional[str] = MaxSizeOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Show what a phase would change (a unified diff), and everything it reports."""
     s = _spec(spec)
-    opts = _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage)
+    opts = _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage, max_file_size)
     prog, cb = _progress()
     if prog:
         with prog:
@@ -189,6 +231,8 @@ def apply(
     prefer: Optional[Prefer] = PreferOpt,
     force: bool = ForceOpt,
     usage: Optional[list[Path]] = UsageOpt,
+    max_file_size: Optional[str] = MaxSizeOpt,
+    verbose: bool = VerboseOpt,
     jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Apply a phase: journal, write atomically, record it, and run the gate."""
@@ -201,13 +245,15 @@ def apply(
     result = commands.apply(
         s,
         phase,
-        _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage),
+        _options(rename_uses, include_docs, strict, allow_skips, prefer, force, usage, max_file_size),
         allow_dirty=allow_dirty,
         verify=command,
         jobs=jobs,
         on_gate_start=lambda c: err.print(f"running gate: {c}", markup=False),
     )
     if result.plan is not None:
+        for line in render.report_block(result.plan, verbose=verbose):
+            err.print(line, markup=False)
         err.print(render.plan_summary(result.plan), markup=False)
     err.print(render.apply_text(result), markup=False)
 
@@ -248,8 +294,11 @@ def unlock(
 ) -> None:
     """Remove a stale lock left by a run that was killed."""
     s = _spec(spec)
-    info = commands.unlock(s.root, force=force)
+    result = commands.unlock(s.root, force=force)
+    info = result.lock
     err.print("no lock to remove" if info is None else f"removed lock of pid {info.get('pid')} ({info.get('command')})", markup=False)
+    if result.temp_removed:
+        err.print(render.temp_files_line(result.temp_removed, "removed"), markup=False)
 
 
 @app.command()
@@ -391,6 +440,7 @@ def shim_generate(
     force: bool = typer.Option(False, "--force", help="Generate even where the legacy module defines names the canonical one lacks (they are dropped, and listed)."),
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Run on a dirty git tree (files it touches must still be clean)."),
     runtime: str = typer.Option("installed", "--runtime", help="installed: shims import the `shims` package; vendored: a stdlib-only copy is written into your package."),
+    verbose: bool = VerboseOpt,
 ) -> None:
     """Rewrite each legacy module as a forwarding shim with a @deprecated .pyi stub (journaled: `rollback S`)."""
     from .results import Severity
@@ -408,7 +458,7 @@ def shim_generate(
         return
     applied = commands.apply(s, "S", opts, allow_dirty=allow_dirty)
     if applied.plan is not None:
-        for line in render.report_lines(applied.plan, min_severity=Severity.WARNING):
+        for line in render.report_block(applied.plan, verbose=verbose):
             err.print(line, markup=False)
     err.print(render.apply_text(applied), markup=False)
 
@@ -450,6 +500,7 @@ def shim_verify(
 
 
 def main(argv: list[str] | None = None) -> None:
+    _install_signal_handlers()
     try:
         app(args=argv, standalone_mode=True)
     except MigrateError as exc:

@@ -7,7 +7,6 @@ prints.  Errors a user can cause are raised as :class:`MigrateError`.
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import time
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any, Callable
 from . import __version__
 from .engine import Progress, build_plan, get_phase, make_context
 from .errors import DriftError, GateFailed, LedgerError, MigrateError, PhaseStateError, UnsafePathError
-from .fsio import atomic_delete, atomic_write, is_read_only, sha256_bytes
+from .fsio import atomic_delete, atomic_write, fault_point as _fault_point, is_read_only, sha256_bytes
 from .gate import GateResult, run_gate
 from .gitutil import ensure_clean
 from .merge3 import merge3
@@ -61,22 +60,9 @@ class ApplyResult:
     def key(self) -> str:
         return wave_key(self.phase, self.wave)
 
+    #: Temp files a killed run had left, removed before this one started.
+    temp_removed: list[str] = field(default_factory=list)
 
-def _fault_point(name: str) -> None:
-    """Crash-test hook: ``SSOT_MIGRATE_FAULT=<name>[:n]`` kills the process at that point."""
-    spec = os.environ.get("SSOT_MIGRATE_FAULT")
-    if not spec:
-        return
-    want, _, count = spec.partition(":")
-    if want != name:
-        return
-    if count:
-        left = int(os.environ.get("_SSOT_MIGRATE_FAULT_LEFT", count)) - 1
-        os.environ["_SSOT_MIGRATE_FAULT_LEFT"] = str(left)
-        if left > 0:
-            return
-    sig = signal.SIGINT if os.environ.get("SSOT_MIGRATE_FAULT_SIGNAL") == "INT" else signal.SIGKILL
-    os.kill(os.getpid(), sig)
 
 
 def _mode(path: Path) -> int | None:
@@ -106,6 +92,7 @@ def apply(
     letter = get_phase(phase).letter
     state = State(spec.root)
     with state.lock(f"apply {letter}"):
+        temp_removed = state.remove_temp_files()
         ledger = state.read_ledger()
         stuck = [e for e in ledger.values() if e.status != APPLIED]
         if stuck:
@@ -137,10 +124,11 @@ def apply(
                     details=[f"{r.location()}: {r.code} {r.message}" for r in errors[:30]],
                 )
             if not the_plan.changes and (letter in ledger or not get_phase(letter).record_empty_apply):
-                return ApplyResult(letter, the_plan)  # nothing to do, nothing to record (no empty wave either)
+                return ApplyResult(letter, the_plan, temp_removed=temp_removed)  # nothing to do, nothing to record (no empty wave either)
             _check_drift(state, the_plan.changes)
             ensure_clean(spec.root, [o.path for o in the_plan.changes], allow_dirty=allow_dirty)
             result = _write_plan(state, spec, letter, the_plan, options)
+        result.temp_removed = temp_removed
         if verify:
             if on_gate_start:
                 on_gate_start(verify)
@@ -288,6 +276,7 @@ class FileRestore:
 class RollbackResult:
     phases: list[str]  # the waves rolled back, in that order: "C" (a phase's first wave), "C.2", ...
     files: list[FileRestore] = field(default_factory=list)
+    temp_removed: list[str] = field(default_factory=list)  # left by a killed run
 
 
 def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool = False, all_waves: bool = False) -> RollbackResult:
@@ -299,6 +288,7 @@ def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool 
     letter = get_phase(phase).letter
     state = State(spec_root)
     with state.lock(f"rollback {letter}"):
+        temp_removed = state.remove_temp_files()
         waves = state.read_waves()
         mine = [w for w in waves if w.phase == letter]
         if not mine:
@@ -320,7 +310,7 @@ def rollback(spec_root: Path, phase: str, *, cascade: bool = False, force: bool 
 
             dependents = _stacked_on(waves, going, dependents, files_of)
         keys = [w.key for w in sorted([*dependents, *going], key=lambda w: -w.order)]
-        return RollbackResult(keys, _rollback_waves(state, keys, force=force))
+        return RollbackResult(keys, _rollback_waves(state, keys, force=force), temp_removed=temp_removed)
 
 
 def _needs(phase: str) -> set[str]:
@@ -534,6 +524,8 @@ class StatusResult:
     lock: dict | None = None
     stale_lock: bool = False
     planned: bool = False
+    #: Temp files of a killed run (``unlock``, ``rollback`` and ``apply`` remove them).
+    leftover_temp: list[str] = field(default_factory=list)
 
 
 def status(spec: Spec, *, plan: bool = False, jobs: int | None = None) -> StatusResult:
@@ -624,7 +616,7 @@ def ledger_status(root: Path) -> StatusResult:
     if lock_path.exists():
         lock = state.lock("status").read()
         stale = lock_is_stale(lock or {})
-    return StatusResult(root, phases, lock, stale)
+    return StatusResult(root, phases, lock, stale, leftover_temp=_leftover_temp(state))
 
 
 def _summarise_waves(ps: PhaseStatus, mine: list[WaveStatus], entries: list[LedgerEntry], journals: dict[str, Any]) -> None:
@@ -650,6 +642,12 @@ def _summarise_waves(ps: PhaseStatus, mine: list[WaveStatus], entries: list[Ledg
             del ps.changed_by_later[p]
 
 
+def _leftover_temp(state: State) -> list[str]:
+    """Temp files a killed run left (read-only: status never removes them)."""
+    return [p.relative_to(state.root).as_posix() for p in state.temp_files()] if state.dir.is_dir() else []
+
+
+
 def count_remaining(p: Plan) -> int:
     """Legacy references left in the repo according to a plan's facts (rewritable or not)."""
     from .results import RefFact
@@ -660,19 +658,32 @@ def count_remaining(p: Plan) -> int:
     return n
 
 
-def unlock(root: Path, *, force: bool = False) -> dict | None:
-    """Remove a stale lock.  A lock held by a live process is only removed with ``force``."""
+@dataclass
+class UnlockResult:
+    lock: dict | None  # the lock that was removed, None: there was none
+    temp_removed: list[str] = field(default_factory=list)  # temp files of the killed run
+
+
+def unlock(root: Path, *, force: bool = False) -> UnlockResult:
+    """Remove a stale lock, and the temp files its killed run left.
+
+    A lock held by a live process is only removed with ``force``.
+    """
     from .state import lock_is_stale
 
     state = State(root)
     lock = state.lock("unlock")
     info = lock.read()
-    if info is None:
-        return None
-    if not lock_is_stale(info) and not force:
-        raise MigrateError(
-            f"the lock is held by live process {info.get('pid')} ({info.get('command')}); "
-            "pass --force only if you are sure it is not running"
-        )
-    lock.path.unlink()
-    return info
+    if info is not None:
+        if not lock_is_stale(info) and not force:
+            raise MigrateError(
+                f"the lock is held by live process {info.get('pid')} ({info.get('command')}); "
+                "pass --force only if you are sure it is not running"
+            )
+        if lock.read() != info:
+            raise MigrateError("the lock changed while unlocking (another run started); run `ssot-migrate status`")
+        lock.path.unlink()
+    if not state.dir.is_dir():
+        return UnlockResult(info)
+    with lock:  # so that no run starts while its temp files are being swept
+        return UnlockResult(info, state.remove_temp_files())

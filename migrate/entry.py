@@ -69,6 +69,9 @@ def print_status(result, as_json: bool) -> None:
     if result.lock:
         kind = "STALE lock (run `ssot-migrate unlock`)" if result.stale_lock else "lock held"
         console.print(f"{kind}: pid {result.lock.get('pid')} ({result.lock.get('command')})", markup=False)
+    if getattr(result, "leftover_temp", None):
+        console.print(render.temp_files_line(result.leftover_temp, "left by an interrupted run (`unlock`, `rollback` or `apply` removes them)"),
+                      markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

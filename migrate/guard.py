@@ -316,7 +316,7 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
     from .engine import get_phase, make_context, run_files
     from .modindex import build_index
     from .phase import Options
-    from .results import FileOutcome, Plan, RefFact
+    from .results import FileOutcome, Plan, RefFact, Status
     from .spec import load_spec
     from .state import APPLIED, State
 
@@ -358,6 +358,7 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
                     deleted_by_e.append(rec.path)
         except MigrateError:
             pass
+    skipped_noted: set[str] = set()
     for letter in sorted(wanted):
         if letter not in PHASES:
             msg = f"phase {letter} is not provided by this version of ssot-migrate"
@@ -421,6 +422,10 @@ def _cold(spec_file: Path, root: Path, baseline: Path | None, jobs: int | None, 
                 new_cache[key] = lite
             outcomes.append(lite)
         result.parsed += len(misses)
+        for o in outcomes:  # a file no scan could read is named, never passed over in silence
+            if o.status is Status.SKIPPED and o.path not in skipped_noted:
+                skipped_noted.add(o.path)
+                result.notes.append(f"{o.path}: not checked: {o.reason}")
         reports = []
         if not scan_only:
             plan = Plan(letter, spec.raw_hash, outcomes=sorted(outcomes, key=lambda o: o.path))

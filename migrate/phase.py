@@ -34,6 +34,7 @@ class Options:
     include_docs: bool = False
     strict: bool = False
     allow_skips: bool = False  # a custom step that cannot read a file is a warning, not an error
+    max_file_size: int | None = None  # bytes; None: the spec's `max-file-size`, else the default
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

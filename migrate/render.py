@@ -57,6 +57,38 @@ def report_lines(plan: Plan, *, min_severity: Severity = Severity.WARNING, group
     return out
 
 
+def _report_line(r) -> str:
+    rel = f" (see {', '.join(r.related)})" if r.related else ""
+    return f"{r.location()}: {r.severity.value}: {r.code} {r.message}{rel}"
+
+
+#: Report codes that mean "this file was not processed": always listed by name.
+SKIP_CODES = frozenset({"E001", "S002"})
+
+
+def report_block(plan: Plan, *, verbose: bool = False, limit: int = 20) -> list[str]:
+    """The reports a writing verb prints: errors and skipped files always, by name; other
+    warnings up to ``limit`` and then a count with a ``-v`` hint (``verbose``: everything, info too)."""
+    if verbose:
+        return report_lines(plan, min_severity=Severity.INFO)
+    always, rest = [], []
+    for r in plan.all_reports():
+        if r.severity is Severity.ERROR or r.code in SKIP_CODES:
+            always.append(r)
+        elif r.severity is Severity.WARNING:
+            rest.append(r)
+    shown = set(map(id, always + rest[:limit]))
+    lines = [_report_line(r) for r in plan.all_reports() if id(r) in shown]
+    if len(rest) > limit:
+        lines.append(f"... and {len(rest) - limit} more warning(s); `-v` lists them all")
+    return lines
+
+
+def temp_files_line(paths: list[str], what: str, limit: int = 10) -> str:
+    more = f", ... ({len(paths) - limit} more)" if len(paths) > limit else ""
+    return f"{len(paths)} temp file(s) {what}: {', '.join(paths[:limit])}{more}"
+
+
 def plan_json(plan: Plan, *, include_diff: bool = True) -> str:
     data: dict[str, Any] = {
         "phase": plan.phase,
@@ -88,6 +120,8 @@ def plan_json(plan: Plan, *, include_diff: bool = True) -> str:
 
 def apply_text(result: ApplyResult) -> str:
     lines = []
+    if result.temp_removed:
+        lines.append(temp_files_line(result.temp_removed, "of an interrupted run removed"))
     if result.resumed:
         lines.append(f"phase {result.phase}: finished an interrupted apply ({len(result.written)} file(s) written)")
     elif result.plan is not None and not result.plan.changes and result.patch_path is None:
@@ -104,6 +138,8 @@ def apply_text(result: ApplyResult) -> str:
 
 def rollback_text(result: RollbackResult) -> str:
     lines = [f"rolled back phase(s) {', '.join(result.phases)}"]
+    if result.temp_removed:
+        lines.append(temp_files_line(result.temp_removed, "of an interrupted run removed"))
     counts: dict[str, int] = {}
     for f in result.files:
         counts[f.action] = counts.get(f.action, 0) + 1
@@ -121,6 +157,7 @@ def status_json(result: StatusResult) -> str:
             "lock": result.lock,
             "stale_lock": result.stale_lock,
             "planned": result.planned,
+            "leftover_temp_files": result.leftover_temp,
             "phases": [
                 {
                     "phase": p.phase,

@@ -96,6 +96,7 @@ class Spec:
     version: str | None = None
     distribution: str | None = None
     gate: str | None = None
+    max_file_size: int | None = None  # bytes; None: the default (migrate.engine.DEFAULT_MAX_FILE_SIZE); 0: no limit
     sections: Mapping[str, Any] = field(default_factory=dict)
     raw_hash: str = ""
 
@@ -151,6 +152,7 @@ _TOP_KEYS = {
     "version",
     "distribution",
     "gate",
+    "max-file-size",
     "move",
 }
 
@@ -250,6 +252,12 @@ def parse_spec(
     # Read before the error check below: a wrong type is reported with the rest, never dropped.
     distribution = _get_str(data, "distribution", prefix, errors, default=None)
     gate = _get_str(data, "gate", prefix, errors, default=None)
+    max_file_size = None
+    if "max-file-size" in data:
+        try:
+            max_file_size = parse_size(data["max-file-size"])
+        except ValueError as exc:
+            errors.append(f"{prefix}max-file-size: {exc}")
 
     sections: dict[str, Any] = {}
     for name, parser in SECTION_PARSERS.items():
@@ -268,6 +276,7 @@ def parse_spec(
         version=version,
         distribution=distribution,
         gate=gate,
+        max_file_size=max_file_size,
         sections=sections,
         raw_hash=digest[:16],
     )
@@ -368,6 +377,24 @@ def _version_field(entry: Mapping[str, Any], key: str, where: str, errors: list[
         errors.append(f"{where}.{key}: {val!r} is not a PEP 440 version")
         return None
     return val
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``2000000``, ``"500kB"``, ``"2MB"`` or ``"1.5GB"`` (decimal units); 0 means no limit."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"expected a size such as 2MB, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"expected a size such as 2MB, got {value!r}")
+        return value
+    m = _SIZE.fullmatch(value)
+    if not m:
+        raise ValueError(f"expected a size such as 2MB or 500kB, got {value!r}")
+    return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
 
 
 def _get_str(data: Mapping[str, Any], key: str, prefix: str, errors: list[str], *, default: Any) -> Any:

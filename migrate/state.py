@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import time
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from typing import Any, Iterator
 
 from . import __version__
 from .errors import LedgerError, LockHeldError
-from .fsio import atomic_write, is_within, sha256_bytes
+from .fsio import atomic_create, atomic_write, find_temp_files, is_within, remove_temp_files, sha256_bytes
 
 STATE_DIR = ".ssot-migrate"
 LEDGER_FORMAT = 2  # 2: entries keyed by wave; format 1 (one entry per phase) reads as wave 1 of each
@@ -262,6 +263,34 @@ class State:
     def lock(self, command: str) -> "Lock":
         return Lock(self.dir / "lock", command)
 
+    # -- temporary files a killed run left -------------------------------------------
+    def temp_files(self) -> list[Path]:
+        """Leftover temp files of interrupted writes: beside every file a journal names, and in our own dirs.
+
+        Every journal under ``phases/`` counts (also one whose ledger entry was
+        never written: the run was killed right after journaling).  ``cache/``
+        is left alone: ``check`` writes there without taking the lock.
+        """
+        paths: list[Path] = []
+        dirs = [self.dir, self.dir / "blobs"]
+        phases = self.dir / "phases"
+        for pdir in sorted(phases.iterdir()) if phases.is_dir() else ():
+            dirs.append(pdir)
+            try:
+                records = json.loads((pdir / "journal.json").read_text(encoding="utf-8")).get("files", [])
+            except (OSError, ValueError, AttributeError):
+                continue
+            for rec in records:
+                try:
+                    paths.append(self.safe_path(rec["path"]))
+                except (LedgerError, KeyError, TypeError):
+                    continue  # a bad journal is reported by the commands that read it
+        return find_temp_files(paths, dirs)
+
+    def remove_temp_files(self) -> list[str]:
+        """Remove :meth:`temp_files`; only call with the lock held, or with no live run.  Returns repo-relative paths."""
+        return [p.relative_to(self.root).as_posix() for p in remove_temp_files(self.temp_files())]
+
 
 class Lock:
     """An exclusive, pid-stamped lock file; a stale one (dead pid) is reported, not stolen."""
@@ -281,9 +310,12 @@ class Lock:
 
     def __enter__(self) -> "Lock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": time.time()}
+        token = secrets.token_hex(8)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "started": time.time(), "token": token}
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            # Complete from its first instant: a reader never sees an empty lock
+            # (which it would take as stale, and `unlock` would remove).
+            atomic_create(self.path, json.dumps(info).encode(), mode=0o644)
         except FileExistsError:
             held = self.read() or {}
             if lock_is_stale(held):
@@ -295,10 +327,11 @@ class Lock:
                 f"another ssot-migrate run holds the lock: pid {held.get('pid')} on {held.get('host')} "
                 f"({held.get('command')}); wait for it to finish"
             ) from None
-        with os.fdopen(fd, "w") as fh:
-            json.dump(info, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        except BaseException:
+            # Interrupted after the link: the lock may be ours; never leave it behind.
+            if (self.read() or {}).get("token") == token:
+                self.path.unlink()
+            raise
         self.held = True
         return self
 

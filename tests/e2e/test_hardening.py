@@ -90,8 +90,43 @@ def test_large_generated_module(tmp_path: Path) -> None:
     data = ("from pkg.legacy import make\n\nTABLE = [\n" + rows + "]\nFIRST = make()\n").encode()
     assert len(data) > 5_000_000
     repo = repo_with(tmp_path, {"pkg/huge.py": data})
-    assert run_cli(repo, "apply", "C", timeout=600).returncode == 0
+    # Over the default limit: skipped, and the message names the file and the option that lifts it.
+    r = run_cli(repo, "plan", "C", "--no-diff")
+    assert r.returncode == 0
+    assert "pkg/huge.py:1: warning: E001 skipped: 5.11 MB is over the 2 MB limit for one file; " \
+        "to include it pass --max-file-size 6MB" in r.stderr, r.stderr
+    assert run_cli(repo, "apply", "C", "--max-file-size", "6MB", timeout=600).returncode == 0
     assert (repo / "pkg/huge.py").read_bytes() == data.replace(b"pkg.legacy", b"pkg.canon", 1)
+
+
+@pytest.mark.parametrize("how", ["option", "spec key", "no limit"])
+def test_size_limit_can_be_set_on_the_command_line_or_in_the_spec(tmp_path: Path, how: str) -> None:
+    big = "from pkg.legacy import make\n" + "x = make()\n" * 300  # 3.3 kB
+    repo = repo_with(tmp_path, {"pkg/big.py": big, "pkg/small.py": "from pkg.legacy import make\n"})
+    args = ["--max-file-size", "2kB"] if how == "option" else []
+    if how == "spec key":
+        (repo / "pyproject.toml").write_text(SPEC.replace("source-roots", 'max-file-size = "2kB"\nsource-roots'))
+    if how == "no limit":
+        args = ["--max-file-size", "0"]
+    r = run_cli(repo, "plan", "C", "--no-diff", *args)
+    assert r.returncode == 0, r.stderr
+    if how == "no limit":
+        assert "2 file(s) to change" in r.stderr
+        return
+    assert "pkg/big.py:1: warning: E001 skipped: 3.33 kB is over the 2 kB limit for one file; to include it pass --max-file-size 4kB" in r.stderr
+    assert "1 file(s) to change" in r.stderr
+    # --strict turns the skip into an error: apply refuses rather than leave the file unmigrated.
+    assert run_cli(repo, "apply", "C", "--strict", *args).returncode == 1
+
+
+@pytest.mark.parametrize("value, message", [("lots", "--max-file-size: expected a size such as 2MB or 500kB, got 'lots'")])
+def test_bad_size_limit_is_a_usage_error(tmp_path: Path, value: str, message: str) -> None:
+    repo = repo_with(tmp_path, {"pkg/a.py": "from pkg.legacy import make\n"})
+    r = run_cli(repo, "plan", "C", "--max-file-size", value)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    (repo / "pyproject.toml").write_text(SPEC.replace("source-roots", "max-file-size = -1\nsource-roots"))
+    r = run_cli(repo, "plan", "C")
+    assert r.returncode == 2 and "max-file-size: expected a size such as 2MB, got -1" in r.stderr
 
 
 def test_symlinks_are_never_followed_or_written_through(tmp_path: Path) -> None:

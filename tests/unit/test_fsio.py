@@ -562,3 +562,64 @@ def test_is_within_root_given_through_symlink(tree: Path) -> None:
     assert is_within(alias, tree / "pkg" / "mod.py")
     assert is_within(tree, alias / "pkg" / "mod.py")
     assert not is_within(alias, tree.parent / "outside")
+
+
+# --------------------------------------------------------------------------
+# interrupted writes, leftover temp files, atomic create (issue #15)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("point", ["temp-created", "temp-written"])
+def test_interrupt_inside_the_write_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str) -> None:
+    target = tmp_path / "f.py"
+    target.write_bytes(b"old")
+
+    def interrupt(name: str, target: object = None) -> None:
+        if name == point:
+            raise KeyboardInterrupt  # what Ctrl-C (or the CLI's SIGTERM handler) raises there
+
+    monkeypatch.setattr(fsio, "fault_point", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_find_and_remove_temp_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    mine = tmp_path / f".a.py{fsio.TMP_MARKER}0123456789ab"
+    other = tmp_path / f".b.py{fsio.TMP_MARKER}0123456789ab"
+    nested = tmp_path / "sub" / f".c.py{fsio.TMP_MARKER}ba9876543210"
+    for p in (mine, other, nested):
+        p.write_bytes(b"x")
+    (tmp_path / f".a.py{fsio.TMP_MARKER}notours").write_bytes(b"x")  # not our pattern
+    (tmp_path / f".a.py{fsio.TMP_MARKER}0123456789ac").symlink_to(tmp_path / "elsewhere")
+    assert fsio.find_temp_files([tmp_path / "a.py"]) == [mine]
+    assert fsio.find_temp_files([tmp_path / "a.py"], dirs=[tmp_path / "sub"]) == sorted([mine, nested])
+    assert fsio.find_temp_files([tmp_path / "missing" / "x.py"]) == []
+    assert fsio.remove_temp_files([mine]) == [mine] and not mine.exists() and other.exists()
+    with pytest.raises(ValueError):
+        fsio.remove_temp_files([tmp_path / "a.py"])
+
+
+def test_atomic_create_is_complete_and_exclusive(tmp_path: Path) -> None:
+    target = tmp_path / "lock"
+    fsio.atomic_create(target, b'{"pid": 1}', mode=0o644)
+    assert target.read_bytes() == b'{"pid": 1}'
+    with pytest.raises(FileExistsError):
+        fsio.atomic_create(target, b'{"pid": 2}')
+    assert target.read_bytes() == b'{"pid": 1}'
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_create_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(*args: object) -> None:
+        raise OSError(errno.EPERM, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "lock"
+    fsio.atomic_create(target, b"data")
+    assert target.read_bytes() == b"data"
+    with pytest.raises(FileExistsError):
+        fsio.atomic_create(target, b"other")
+    assert leftovers(tmp_path) == []

@@ -192,6 +192,7 @@ def _write_plan(state: State, spec: Spec, letter: str, the_plan: Plan, options: 
                 None if o.delete else state.put_blob(o.after or b""),
                 mode,
                 None if o.delete else (mode if mode is not None else 0o644),
+                _missing_dirs(state, path) if o.before is None else [],
             )
         )
     state.write_journal(journal)
@@ -455,8 +456,7 @@ def _write_restore(
         if data is None:
             if path.exists():
                 atomic_delete(path)
-            if rec.before is None:  # created by the phase: so were the folders it needed, if now empty
-                _prune_empty_dirs(path.parent, state.root)
+            _prune_created_dirs(state, rec.created_dirs)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data, mode=rec.mode_before)
@@ -466,16 +466,27 @@ def _write_restore(
     return results
 
 
-def _prune_empty_dirs(folder: Path, root: Path) -> None:
-    """Remove ``folder`` and its parents below ``root`` while they are empty (an empty folder imports as a namespace package)."""
-    root = root.resolve()
-    folder = folder.resolve()
-    while folder != root and root in folder.parents:
+def _missing_dirs(state: State, path: Path) -> list[str]:
+    """The folders above ``path`` that do not exist yet (deepest first), relative to the root."""
+    out: list[str] = []
+    folder = path.parent
+    while not folder.exists() and folder != state.root:
+        out.append(folder.relative_to(state.root).as_posix())
+        folder = folder.parent
+    return out
+
+
+def _prune_created_dirs(state: State, dirs: list[str]) -> None:
+    """Remove the folders the phase created, deepest first, while they are empty.
+
+    An empty folder left behind would import as a namespace package; a folder that
+    existed before the apply (even an empty one) is the user's and stays.
+    """
+    for rel in dirs:
         try:
-            folder.rmdir()  # only succeeds when empty
+            state.safe_path(rel).rmdir()  # only succeeds when empty
         except OSError:
             return
-        folder = folder.parent
 
 
 # -- status ------------------------------------------------------------------------------

@@ -338,14 +338,15 @@ def validate_moves(spec: Spec, index: ModuleIndex) -> list[str]:
         where = f"move[{mv.index if mv.index >= 0 else i}] ({mv.old} -> {mv.new})"
         legacy = index.get(mv.old.module) if mv.old.name else None
         if legacy is not None and mv.old.name != mv.new.name and not legacy.defines(mv.old.name):  # type: ignore[arg-type]
-            # A name moved out and deleted keeps its name in 'to' (the target check covers it);
-            # a renamed one that the legacy module does not define is most likely a typo.
+            # A name moved out and deleted (renamed or not) is a legitimate move: phase C rewrites
+            # its imports and `shim generate` forwards it.  One the legacy module nearly defines
+            # is a typo: one edit would silently disappear.
             close = difflib.get_close_matches(mv.old.name or "", sorted(legacy.names), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else (
-                f"; if it was renamed and deleted, keep `from {mv.new.module} import {mv.new.name} as {mv.old.name}` "
-                f"there until phase C is applied"
-            )
-            errors.append(f"{where}: 'from' module {mv.old.module!r} ({legacy.path}) does not define {mv.old.name!r}{hint}")
+            if close:
+                errors.append(
+                    f"{where}: 'from' module {mv.old.module!r} ({legacy.path}) does not define {mv.old.name!r} "
+                    f"(did you mean {close[0]!r}?)"
+                )
         target = index.get(mv.new.module)
         if target is None:
             errors.append(f"{where}: target module {mv.new.module!r} not found under the source roots")

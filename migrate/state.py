@@ -57,6 +57,9 @@ class FileRecord:
     after: str | None  # sha256, None: the phase deleted the file
     mode_before: int | None = None
     mode_after: int | None = None
+    #: Folders that did not exist before the phase created this file (deepest first):
+    #: rollback removes them again when empty, and never a folder the user had.
+    created_dirs: list[str] = field(default_factory=list)
 
 
 @dataclass

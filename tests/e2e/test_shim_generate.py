@@ -282,6 +282,19 @@ def test_generate_after_git_mv_creates_the_legacy_path_and_rolls_back(tmp_path: 
     assert not (repo / "src/oldpkg").exists() and not (repo / "src/gone").exists()  # no namespace package left
 
 
+def test_rollback_keeps_a_folder_that_existed_before_the_apply(tmp_path: Path) -> None:
+    """Rollback removes the folders the phase created, never one the user had (even an empty one)."""
+    repo = make_repo(tmp_path / "repo", GIT_MV_FILES)
+    (repo / "src/gone").mkdir()  # empty, untracked: the user's
+    r = run_cli(repo, "shim", "generate")
+    assert r.returncode == 0, r.stderr
+    assert (repo / "src/gone/util.py").exists() and (repo / "src/oldpkg/manager.py").exists()
+    r = run_cli(repo, "rollback", "S")
+    assert r.returncode == 0, r.stderr
+    assert (repo / "src/gone").is_dir() and list((repo / "src/gone").iterdir()) == []
+    assert not (repo / "src/oldpkg").exists()  # created by the phase: removed
+
+
 def test_a_module_named_shims_in_the_source_roots_is_refused(tmp_path: Path) -> None:
     files = {**GIT_MV_FILES, "src/shims/__init__.py": "# the user's own shims package\n"}
     repo = make_repo(tmp_path / "repo", files)

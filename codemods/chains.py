@@ -90,12 +90,16 @@ def legacy_prefix(table: MoveTable, index: ModuleIndex, dotted: list[str], start
         if new_mod is None:
             continue
         # `pkg.oldpkg.sub.fn`: the deepest module on the chain is the one to import.
-        while i < len(dotted) and index.exists(".".join(dotted[: i + 1])) and table.resolve_module(".".join(dotted[: i + 1])):
+        # After a `git mv` the legacy modules are gone: their canonical counterparts decide.
+        while i < len(dotted):
+            deeper = ".".join(dotted[: i + 1])
+            deeper_new = table.resolve_module(deeper)
+            if not deeper_new or not (index.exists(deeper) or index.exists(deeper_new)):
+                break
             i += 1
-            prefix = ".".join(dotted[:i])
-            new_mod = table.resolve_module(prefix)  # type: ignore[assignment]
-        if not index.exists(prefix):
-            return ChainHit(None, prefix, new_mod, new_mod, f"{prefix} does not exist in this repository")  # type: ignore[arg-type]
+            prefix, new_mod = deeper, deeper_new
+        if not index.exists(prefix) and not index.exists(new_mod):
+            return ChainHit(None, prefix, new_mod, new_mod, f"neither {prefix} nor {new_mod} exists in this repository")  # type: ignore[arg-type]
         err = None
         if i < len(dotted):
             attr = dotted[i]

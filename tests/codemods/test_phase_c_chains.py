@@ -567,3 +567,23 @@ def test_project_line_length_reread_after_an_edit(tmp_path):
     assert project_line_length(str(tmp_path)) == 88
     cfg.write_text("[tool.ruff]\nline-length = 100\n", encoding="utf-8")
     assert project_line_length(str(tmp_path)) == 100
+
+
+def test_chain_through_the_parent_package_after_a_git_mv(tmp_path: Path) -> None:
+    """`git mv pkg/old.py pkg/_old.py` first: `import pkg; pkg.old.URL` follows the move (it used to be a C117 error)."""
+    modules = {k: v for k, v in MODULES.items() if k != "pkg/old.py"}
+    assert_phase(
+        tmp_path, "C", spec=SPEC, modules=modules, path="use_gone.py",
+        before=_d("""
+            import pkg
+
+            print(pkg.old.URL)
+            """),
+        after=_d("""
+            import pkg
+            import pkg._old
+
+            print(pkg._old.URL)
+            """),
+        exact_reports=True,
+    )

@@ -45,6 +45,7 @@ from .bindings import module_binding_uses
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
+from .triage import triage, triage_for
 
 PATCH_CALLEES = {"patch"}
 PATCH_HELPERS = {"dict", "multiple"}  # patch.dict("pkg.mod.X"), patch.multiple("pkg.mod", ...)
@@ -90,6 +91,8 @@ class PhaseC(Phase):
     letter = "C"
     title = "imports"
     needs = ()
+    #: Decide with ``ast`` first (codemods/triage.py); off only in the differential tests.
+    use_triage = True
 
     def prepare(self, spec, index, options):  # type: ignore[override]
         table = MoveTable.from_spec(spec)
@@ -125,13 +128,18 @@ class PhaseC(Phase):
                     Report(path, 1, "C000", f"protected module {module_name} (named by the move map): not rewritten", Severity.INFO),
                 ),
             )
+        package = None
+        if module_name is not None:
+            package = module_name if is_pkg else module_name.rpartition(".")[0]
+        if self.use_triage:
+            verdict = triage(triage_for(payload.table, payload.doc_pattern), data, package)
+            if not verdict.needs_cst:  # nothing to edit or report: only its patch targets are facts
+                facts = tuple(PatchFact(path, line, value, None) for line, value in verdict.patch_targets)
+                return FileOutcome(path, Status.UNCHANGED, facts=facts)
         try:
             module = cst.parse_module(data)
         except cst.ParserSyntaxError as exc:
             return FileOutcome(path, Status.SKIPPED, reason=f"does not parse: line {exc.raw_line}: {exc.message}")
-        package = None
-        if module_name is not None:
-            package = module_name if is_pkg else module_name.rpartition(".")[0]
         rewriter = ImportRewriter(
             path=path,
             module=module,

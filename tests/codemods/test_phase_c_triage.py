@@ -1,0 +1,158 @@
+"""Phase C's triage (codemods/triage.py) changes nothing but the cost.
+
+Differential tests: every before/after case of test_phase_c.py (both sides), every
+module of the shared layout, and the property tests' generated files go through
+``PhaseC.transform`` twice, with and without triage; the outcome (status, bytes,
+edits, reports, facts, reason) must be identical.  The prefilter is bypassed,
+so triage is also judged on files the prefilter would have dropped.  Then the
+triage's own rule: files it sends to LibCST, and files it keeps away.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from _pytest.mark.structures import ParameterSet
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codemods.phase_c import PhaseC as PhaseCImpl
+from codemods.triage import triage, triage_for
+from migrate.engine import make_context
+from migrate.phase import Options
+from migrate.spec import load_spec
+from migrate.testing import write_tree
+
+from . import test_phase_c as cases_module
+from .conftest import MODULES, SPEC
+from .test_phase_c_properties import SETTINGS, _encode, formatting, mixed_files, options_st, unrelated_files
+
+DEFAULT_PATH = "pkg/consumer.py"
+
+
+def _collect_cases() -> list:
+    """(id, path, data, options) for both sides of every parametrized case in test_phase_c.py."""
+    out = []
+    for name, value in sorted(vars(cases_module).items()):
+        if not isinstance(value, list) or not value or not all(isinstance(p, ParameterSet) for p in value):
+            continue
+        for p in value:
+            vals = p.values
+            texts = [v for v in vals[:2] if isinstance(v, (str, bytes))]
+            path = vals[2] if len(vals) >= 5 and isinstance(vals[2], str) else DEFAULT_PATH
+            options = next((v for v in vals if isinstance(v, Options)), Options())
+            for side, text in zip(("before", "after"), texts):
+                data = text if isinstance(text, bytes) else textwrap.dedent(text).encode()
+                out.append(pytest.param(path, data, options, id=f"{name}-{p.id}-{side}"))
+    return out
+
+
+CASES = _collect_cases()
+
+
+def _outcome_key(o):
+    return (o.status, o.after, o.edits, o.reports, o.facts, o.reason, o.delete)
+
+
+def _both(root: Path, path: str, data: bytes, options: Options):
+    write_tree(root, {**MODULES, path: data})
+    spec_path = root / "ssot-spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    ctx = make_context(load_spec(spec_path), "C", options)
+    phase = PhaseCImpl()
+    with_triage = phase.transform(ctx, path, data)
+    phase.use_triage = False
+    without = phase.transform(ctx, path, data)
+    return with_triage, without
+
+
+def test_the_case_collection_is_not_empty():
+    # A rename of the case lists in test_phase_c.py must not silently empty this test.
+    assert len(CASES) > 150
+
+
+@pytest.mark.parametrize("path,data,options", CASES)
+def test_same_outcome_with_and_without_triage(tmp_path, path, data, options):
+    a, b = _both(tmp_path, path, data, options)
+    assert _outcome_key(a) == _outcome_key(b)
+
+
+@pytest.mark.parametrize("path", sorted(MODULES))
+def test_same_outcome_on_the_layout_modules(tmp_path, path):
+    data = MODULES[path].encode()
+    a, b = _both(tmp_path, path, data, Options())
+    assert _outcome_key(a) == _outcome_key(b)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("triage-repo")
+
+
+@SETTINGS
+@given(text=st.one_of(mixed_files(), unrelated_files()), fmt=formatting, options=options_st)
+def test_same_outcome_on_generated_files(repo, text, fmt, options):
+    data = _encode(text, *fmt)
+    a, b = _both(repo, DEFAULT_PATH, data, options)
+    assert _outcome_key(a) == _outcome_key(b)
+
+
+# -- the rule itself ----------------------------------------------------------------
+
+
+def _verdict(tmp_path: Path, source: str, path: str = DEFAULT_PATH):
+    spec_path = tmp_path / "ssot-spec.toml"
+    write_tree(tmp_path, MODULES)
+    spec_path.write_text(SPEC, encoding="utf-8")
+    ctx = make_context(load_spec(spec_path), "C", Options())
+    t = triage_for(ctx.payload.table, ctx.payload.doc_pattern)
+    return triage(t, textwrap.dedent(source).encode(), "pkg")
+
+
+SENT = [
+    # Shapes phase C rewrites today, and shapes it may rewrite tomorrow: all reference a legacy path.
+    ("import pkg.legacy", "import"),
+    ("import pkg\nx = pkg.legacy.make()", "parent-package import"),
+    ("import pkg.impl\nx = pkg.impl.OldThing", "partial symbol move via attribute chain"),
+    ("from pkg import impl\nx = impl.OldThing", "from a import b; b.X"),
+    ("from pkg import legacy", "from pkg import legacy_mod"),
+    ("from pkg.impl import *", "star import from a symbol module"),
+    ("from pkg.oldpkg.sub import sub_fn", "inside a moved package"),
+    ("from .legacy import make", "relative"),
+    ("def f(x: 'pkg.impl.OldThing'): ...", "string annotation"),
+    ("mock.patch('pkg.legacy.make')", "patch string"),
+    ("# see pkg.legacy for details", "comment"),
+    ("x = 'pkg.' 'legacy'", "string split across tokens"),
+    ("x = 'pkg\\x2elegacy'", "escaped dot"),
+    ("importlib.import_module('.legacy', __package__)", "relative module string"),
+    ("x = (pkg\n     .legacy.make)", "chain across lines"),
+    ("def f(:\n    pass", "does not parse"),
+]
+
+KEPT_AWAY = [
+    ("import os\nfrom pkg.canon import Thing", "canonical import"),
+    ("from pkg.impl import helper", "a name that did not move, from a symbol module"),
+    ("import pkg.legacy_extra\nfrom pkg import legacyx", "prefix collisions"),
+    ("def f(legacy):\n    return legacy.make()", "a local named like the module"),
+    ("class K:\n    def m(self):\n        return self.legacy", "an attribute named like the module"),
+    ("OldThing = None", "a name like the moved class"),
+    ("mock.patch('pkg.canon.make')", "patch of a canonical path"),
+]
+
+
+@pytest.mark.parametrize("source,why", SENT, ids=[w for _, w in SENT])
+def test_sent_to_libcst(tmp_path, source, why):
+    assert _verdict(tmp_path, source).needs_cst
+
+
+@pytest.mark.parametrize("source,why", KEPT_AWAY, ids=[w for _, w in KEPT_AWAY])
+def test_kept_away_from_libcst(tmp_path, source, why):
+    assert not _verdict(tmp_path, source).needs_cst
+
+
+def test_patch_targets_of_a_kept_file_are_facts_with_their_lines(tmp_path):
+    v = _verdict(tmp_path, 'import mock\n\n@mock.patch("pkg.canon.make")\ndef t(m):\n    with mock.patch.dict("os.environ", {}):\n        pass\n')
+    assert not v.needs_cst
+    assert v.patch_targets == ((3, "pkg.canon.make"), (5, "os.environ"))

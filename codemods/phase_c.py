@@ -45,7 +45,7 @@ from .bindings import module_binding_uses
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
-from .triage import triage, triage_for
+from .triage import Prefilter, prefilter_regexes, triage, triage_for
 
 PATCH_CALLEES = {"patch"}
 PATCH_HELPERS = {"dict", "multiple"}  # patch.dict("pkg.mod.X"), patch.multiple("pkg.mod", ...)
@@ -56,7 +56,8 @@ IMPORTLIB_CALLEES = {"import_module", "resolve_name", "__import__", "find_spec"}
 class CPayload:
     table: MoveTable
     protected: frozenset[str]
-    leaf_pattern: bytes
+    leaf_literals: tuple[bytes, ...]  # the prefilter (codemods/triage.Prefilter): literals, then regexes
+    leaf_patterns: tuple[bytes, ...]
     doc_pattern: str  # regex over text for legacy dotted paths in comments/docstrings
 
 
@@ -96,25 +97,17 @@ class PhaseC(Phase):
 
     def prepare(self, spec, index, options):  # type: ignore[override]
         table = MoveTable.from_spec(spec)
-        leaves = sorted(table.legacy_leaf_names(), key=lambda x: (-len(x), x))  # deterministic: the guard caches by payload
-        leaf_pattern = rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b" if leaves else rb"(?!)"
-        # Every reference also names the legacy module's parent package, or is relative
-        # (``from . import leaf``), or goes through import_module: require one of those too.
-        legacy_mods = [old for old, _ in table.module_moves] + sorted(table.symbol_modules())
-        parents = sorted({m.rpartition(".")[0].rpartition(".")[2] for m in legacy_mods if "." in m})
-        if leaves and parents and all("." in m for m in legacy_mods):
-            context = rb"\b(?:" + b"|".join(re.escape(p.encode()) for p in parents) + rb")\b|from\s+\.|import_module"
-            leaf_pattern = rb"(?s)\A(?=.*?" + leaf_pattern + rb")(?=.*?(?:" + context + rb"))"
+        leaf_literals, leaf_patterns = prefilter_regexes(table)
         paths = table.legacy_dotted_paths()
         doc_pattern = (
             r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in paths) + r")(?:[.:][A-Za-z_]\w*)*(?![\w])"
             if paths
             else r"(?!)"
         )
-        return CPayload(table, spec.protected_modules, leaf_pattern, doc_pattern)
+        return CPayload(table, spec.protected_modules, leaf_literals, leaf_patterns, doc_pattern)
 
-    def prefilter(self, ctx: RunContext) -> re.Pattern[bytes]:
-        return re.compile(ctx.payload.leaf_pattern)
+    def prefilter(self, ctx: RunContext) -> Prefilter:  # type: ignore[override]
+        return Prefilter(ctx.payload.leaf_literals, ctx.payload.leaf_patterns)
 
     def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         payload: CPayload = ctx.payload

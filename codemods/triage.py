@@ -248,3 +248,101 @@ def _single_string_token(lines: list[str], node: ast.Constant) -> bool:
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return False
     return len(toks) == 1 and toks[0].type == tokenize.STRING
+
+
+
+def _dotted_re(dotted: str) -> bytes:
+    """``a.b.c`` as a regex that also allows spaces around the dots (``from a . b import``)."""
+    return rb"\s*\.\s*".join(re.escape(part.encode()) for part in dotted.split("."))
+
+
+def _words(names) -> bytes:
+    return rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names, key=lambda x: (-len(x), x))) + rb")\b"
+
+
+class Prefilter:
+    """Phase C's byte prefilter: ``search(data)`` is truthy when the file may reference a legacy path.
+
+    Two stages, for speed: a literal search (``bytes.__contains__``, no regex)
+    for the legacy leaf names, which every reference spells; then a few
+    regexes, each starting with a literal so that ``re`` can skip ahead to it.
+    (One alternation of everything is several times slower: ``re`` then tries
+    every branch at every byte.)
+    """
+
+    def __init__(self, literals: tuple[bytes, ...], patterns: tuple[bytes, ...]) -> None:
+        self.literals = literals
+        self.patterns = patterns
+        self._compiled = [re.compile(p) for p in patterns]
+
+    @property
+    def pattern(self) -> bytes:
+        return b"|".join(self.patterns)
+
+    def search(self, data: bytes) -> re.Match[bytes] | None:
+        if not any(lit in data for lit in self.literals):
+            return None
+        for rx in self._compiled:
+            m = rx.search(data)
+            if m:
+                return m
+        return None
+
+    def __reduce__(self):
+        return (Prefilter, (self.literals, self.patterns))
+
+
+def prefilter_regexes(table: MoveTable) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The literals and regexes of :class:`Prefilter` for ``table`` (both sorted: payloads are cached by content).
+
+    A file is kept when it holds a legacy leaf name and one of: a legacy dotted
+    path spelled out (imports, strings, comments: ``a.b.legacy``,
+    ``a.b.sym_mod.Moved``, ``a.b.sym_mod:Moved``); ``from P import`` or
+    ``import P`` where ``P`` is a package above a legacy module or a module with
+    moved names, with a name it leads to later in the file (``from a.b import
+    legacy``, ``from a.b.sym_mod import Moved``); a relative import of a legacy
+    leaf or moved name; a relative ``import_module(".x")``; a string ending in
+    ``.Moved`` (a patch target through a consumer's binding, which
+    ``--rename-uses`` may rename).  Never a bare token such as the parent
+    package's last part (``app``), which is in nearly every file of a monorepo.
+    Where a relative import really points is left to :func:`triage`, which
+    knows the file's package.
+    """
+    paths = table.legacy_dotted_paths()
+    if not paths:
+        return (), ()
+    moved = {old for old, _ in table.module_moves}
+    symmods = set(table.symbol_modules())
+    leaves = sorted(table.legacy_leaf_names())
+    leads: dict[str, set[str]] = {}  # module above a legacy one -> the names importing from it that matter
+    for mod in moved | symmods:
+        parts = mod.split(".")
+        for i in range(1, len(parts)):
+            leads.setdefault(".".join(parts[:i]), set()).add(parts[i])
+    for (mod, name), _ in table.symbol_moves:
+        leads.setdefault(mod, set()).update({name, "*"})
+    out: list[bytes] = []
+    by_root: dict[str, list[str]] = {}
+    for p in paths:
+        by_root.setdefault(re.split(r"[.:]", p)[0], []).append(p)
+    for root, group in sorted(by_root.items()):
+        tails = sorted({r"\s*[.:]\s*".join(re.escape(x) for x in re.split(r"[.:]", p)[1:]) for p in group}, key=lambda x: (-len(x), x))
+        tails = [r"\s*[.:]\s*" + t for t in tails if t]
+        out.append(re.escape(root).encode() + (rb"(?:" + "|".join(tails).encode() + rb")" if tails else b"") + rb"\b")
+    for parent in sorted(leads):
+        names = sorted(leads[parent] - {"*"})
+        later = _words(names) if names else rb"(?!)"
+        in_stmt = later
+        if "*" in leads[parent]:
+            later, in_stmt = rb"(?:" + later + rb"|import\s*\*)", rb"(?:" + later + rb"|\*)"
+        # ``from P import <a name that matters>`` (the name within the statement), or
+        # ``import P`` (exactly P: the name ends there) with the name later in the file.
+        out.append(_dotted_re(parent) + rb"\s+import\s*(?:\([^)]*?|(?:[^\n;\\]|\\\r?\n)*?)" + in_stmt)
+        out.append(_dotted_re(parent) + rb"(?:[ \t]+as\b|[ \t]*(?:[,;#\\)\r\n]|$))(?=[\s\S]*?" + later + rb")")
+    out.append(rb"from\s+\.+\s*(?:\w+\s*\.\s*)*" + _words(leaves))
+    out.append(rb"from\s+\.+[\w.]*\s+import\b(?=[\s\S]*?" + _words(leaves) + rb")")
+    for callee in ("__import__", "find_spec", "import_module", "resolve_name"):
+        out.append(callee.encode() + rb"\s*\(\s*[rRuU]?['\"]\.")
+    for name in sorted({name for (_, name), _ in table.symbol_moves}):
+        out.append(rb"\." + re.escape(name.encode()) + rb"['\"]")
+    return tuple(l.encode() for l in leaves), tuple(out)

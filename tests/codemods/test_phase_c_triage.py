@@ -156,3 +156,105 @@ def test_patch_targets_of_a_kept_file_are_facts_with_their_lines(tmp_path):
     v = _verdict(tmp_path, 'import mock\n\n@mock.patch("pkg.canon.make")\ndef t(m):\n    with mock.patch.dict("os.environ", {}):\n        pass\n')
     assert not v.needs_cst
     assert v.patch_targets == ((3, "pkg.canon.make"), (5, "os.environ"))
+
+
+# -- the prefilter ------------------------------------------------------------------
+
+
+def _dropped_outcome_is_empty(outcome, table) -> bool:
+    """What phase C says about a file the prefilter drops: nothing but unremarkable patch targets."""
+    from codemods.phase_c import PatchFact
+
+    if outcome.status.name != "UNCHANGED" or outcome.reports:
+        return False
+    moved_names = {name for (_, name), _ in table.symbol_moves}
+    for f in outcome.facts:
+        if not isinstance(f, PatchFact):
+            return False
+        if table.rewrite_dotted(f.before, None) != (None, "") or f.before.rpartition(".")[2] in moved_names:
+            return False  # a patch target that finalize() could match against a rewritten import
+    return True
+
+
+@pytest.mark.parametrize("path,data,options", CASES)
+def test_prefilter_drops_only_files_phase_c_has_nothing_to_say_about(tmp_path, path, data, options):
+    write_tree(tmp_path, {**MODULES, path: data})
+    spec_path = tmp_path / "ssot-spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    ctx = make_context(load_spec(spec_path), "C", options)
+    phase = PhaseCImpl()
+    if phase.prefilter(ctx).search(data):
+        return
+    phase.use_triage = False
+    assert _dropped_outcome_is_empty(phase.transform(ctx, path, data), ctx.payload.table)
+
+
+@SETTINGS
+@given(text=st.one_of(mixed_files(), unrelated_files()), fmt=formatting, options=options_st)
+def test_prefilter_on_generated_files(repo, text, fmt, options):
+    data = _encode(text, *fmt)
+    write_tree(repo, {**MODULES, DEFAULT_PATH: data})
+    spec_path = repo / "ssot-spec.toml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    ctx = make_context(load_spec(spec_path), "C", options)
+    phase = PhaseCImpl()
+    if phase.prefilter(ctx).search(data):
+        return
+    phase.use_triage = False
+    assert _dropped_outcome_is_empty(phase.transform(ctx, DEFAULT_PATH, data), ctx.payload.table)
+
+
+NETRA_SPEC = """\
+source-roots = ["."]
+
+[[move]]
+from = "backend.app.websocket_core:WebSocketManager"
+to = "backend.app.websocket_core.websocket_manager:WebSocketManager"
+
+[[move]]
+from = "backend.app.websocket_core.manager"
+to = "backend.app.websocket_core.websocket_manager"
+"""
+
+
+def _netra_prefilter(tmp_path):
+    from codemods.moves import MoveTable
+    from codemods.triage import Prefilter, prefilter_regexes
+
+    spec_path = tmp_path / "s.toml"
+    spec_path.write_text(NETRA_SPEC, encoding="utf-8")
+    write_tree(tmp_path, {
+        "backend/__init__.py": "", "backend/app/__init__.py": "",
+        "backend/app/websocket_core/__init__.py": "from .websocket_manager import WebSocketManager\n",
+        "backend/app/websocket_core/websocket_manager.py": "class WebSocketManager: ...\n",
+        "backend/app/websocket_core/manager.py": "from .websocket_manager import WebSocketManager\n",
+    })
+    return Prefilter(*prefilter_regexes(MoveTable.from_spec(load_spec(spec_path))))
+
+
+@pytest.mark.parametrize("source", [
+    "from backend.app.websocket_core import WebSocketManager\n",
+    "from backend.app.websocket_core import (\n    MessageType,\n    WebSocketManager,\n)\n",
+    "import backend.app.websocket_core.manager as m\n",
+    "from backend.app import websocket_core\nwebsocket_core.WebSocketManager\n",
+    "import backend.app.websocket_core\nx = backend.app.websocket_core.WebSocketManager\n",
+    "from backend.app.websocket_core import *\nWebSocketManager\n",
+    "from .manager import WebSocketManager\n",
+    "from . import WebSocketManager\n",
+    "patch('backend.app.services.chat.WebSocketManager')\n",
+    "# see backend.app.websocket_core.manager\n",
+    "importlib.import_module('.manager', __package__)\n",
+])
+def test_netra_prefilter_keeps(tmp_path, source):
+    assert _netra_prefilter(tmp_path).search(source.encode())
+
+
+@pytest.mark.parametrize("source", [
+    # The parent package's token (``app``) and the class name are everywhere in a monorepo.
+    "from backend.app.services.chat import send\nfrom backend.app.db import manager\n",
+    "from backend.app.websocket_core.types import MessageType\nclass FakeWebSocketManager: ...\n",
+    "from backend.app.websocket_core.websocket_manager import WebSocketManager\n",
+    "from backend.app.websocket_core import MessageType\nmanager = 1\n",
+])
+def test_netra_prefilter_drops(tmp_path, source):
+    assert not _netra_prefilter(tmp_path).search(source.encode())

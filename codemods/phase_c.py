@@ -38,7 +38,7 @@ from libcst.metadata.scope_provider import Assignment, FunctionScope, GlobalScop
 from migrate.modindex import ModuleIndex, resolve_relative
 from migrate.phase import Options, Phase, RunContext
 from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
-from migrate.verify import VerifyPolicy
+from migrate.verify import VerifyPolicy, iter_statements, parse_cached
 
 from . import register
 from .bindings import module_binding_uses
@@ -212,11 +212,11 @@ def _import_pairs(source: bytes, package: str | None) -> set[tuple[str, str | No
     import ast
 
     try:
-        tree = ast.parse(source)
+        tree = parse_cached(source)
     except (SyntaxError, ValueError):
         return set()
     out: set[tuple[str, str | None]] = set()
-    for node in ast.walk(tree):
+    for node in iter_statements(tree):  # imports are statements: no need to visit every expression
         if isinstance(node, ast.Import):
             out |= {(a.name, None) for a in node.names}
         elif isinstance(node, ast.ImportFrom):

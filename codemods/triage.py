@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from migrate.modindex import resolve_relative
+from migrate.verify import parse_cached
 
 from .moves import MoveTable
 
@@ -120,7 +121,7 @@ def triage(t: Triage, data: bytes, package: str | None) -> Verdict:
         return Verdict(True, "names a legacy dotted path")
     try:
         source = data.decode("utf-8")
-        tree = ast.parse(data)
+        tree = parse_cached(data)  # verification reads the same tree if the file changes
     except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, RecursionError):
         return Verdict(True, "not read by ast")
     patch_nodes: list[ast.Call] = []

@@ -258,3 +258,54 @@ def test_netra_prefilter_keeps(tmp_path, source):
 ])
 def test_netra_prefilter_drops(tmp_path, source):
     assert not _netra_prefilter(tmp_path).search(source.encode())
+
+
+# -- cheaper verification, same verdicts ---------------------------------------------
+
+COMMENT_SOURCES = [
+    b"x = 1  # one\n# two\n",
+    b's = "# not a comment"  # but this is\n',
+    b"s = '''\n# inside a string\n'''  # after\n",
+    b's = """a\\"""" # after an escaped quote\n',
+    b"s = 'it\\'s' # q\n",
+    b"s = 'a\\\n# continued' # real\n",
+    b"f = f'{x!r}#' # f-string\n",
+    b"b = rb'\\d#' # raw bytes\n",
+    b"x = 1 # crlf\r\ny = 2\r\n",
+    "# -*- coding: latin-1 -*-\nx = 'caf\xe9' # latin\n".encode("latin-1"),
+    b"\xef\xbb\xbfx = 1  # after a BOM\n",
+]
+
+
+@pytest.mark.parametrize("source", COMMENT_SOURCES)
+def test_fast_comment_scan_finds_the_tokenizer_comments(source):
+    from migrate.verify import _comments
+
+    compile(source, "<t>", "exec")  # the fast scan is used only on source Python parses
+    assert _comments(source, parsed=True) == _comments(source, parsed=False)
+
+
+def test_a_changed_decorator_is_seen_although_the_def_line_is_unchanged():
+    from migrate.verify import VerifyPolicy, verify_python
+
+    before = b"@cache\ndef f():\n    return 1\n"
+    after = b"@other\ndef f():\n    return 1\n"
+    assert verify_python(before, after, VerifyPolicy(expr_kinds=()))
+
+
+def test_a_changed_statement_is_seen_and_unchanged_ones_are_skipped():
+    from migrate.verify import VerifyPolicy, verify_python
+
+    body = b"".join(b"def f%d(x):\n    return x + %d\n\n" % (i, i) for i in range(50))
+    before = b"import os\n" + body + b"y = os.sep\n"
+    after = b"import os\n" + body + b"y = os.linesep\n"
+    assert verify_python(before, after, VerifyPolicy(expr_kinds=()))
+    assert verify_python(before, before, VerifyPolicy(expr_kinds=())) == []
+
+
+def test_non_utf8_source_is_compared_node_by_node():
+    from migrate.verify import VerifyPolicy, verify_python
+
+    before = "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\ny = 1\n".encode("latin-1")
+    after = "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\ny = 2\n".encode("latin-1")
+    assert verify_python(before, after, VerifyPolicy(expr_kinds=()))

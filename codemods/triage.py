@@ -120,7 +120,7 @@ def triage(t: Triage, data: bytes, package: str | None) -> Verdict:
     if t.text_re.search(data):
         return Verdict(True, "names a legacy dotted path")
     try:
-        source = data.decode("utf-8")
+        source = data.decode("utf-8-sig")  # ast counts columns after a BOM
         tree = parse_cached(data)  # verification reads the same tree if the file changes
     except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, RecursionError):
         return Verdict(True, "not read by ast")

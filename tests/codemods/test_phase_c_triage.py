@@ -309,3 +309,33 @@ def test_non_utf8_source_is_compared_node_by_node():
     before = "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\ny = 1\n".encode("latin-1")
     after = "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\ny = 2\n".encode("latin-1")
     assert verify_python(before, after, VerifyPolicy(expr_kinds=()))
+
+
+PATCH_SHAPES = [
+    '@mock.patch("pkg.canon.make")\ndef t(m):\n    pass\n',
+    'with mock.patch("os.path.join") as j:\n    pass\n',
+    'mock.patch(target="pkg.canon.make")\n',
+    'patch("pkg.canon.CONST", new=1)\n',
+    'mock.patch.dict("os.environ", {"A": "1"})\n',
+    'mock.patch.multiple("pkg.canon", make=None)\n',
+    'mock.patch.object(obj, "attr.x")\n',
+    'mock.patch(\n    "pkg.canon.make",\n)\n',
+    'mock.patch(("pkg.canon.make"))\n',
+    'mock.patch("pkg.canon." "make")\n',
+    'mock.patch(f"pkg.canon.{name}")\n',
+    'mock.patch(*args, "pkg.canon.make")\n',
+    'mock.patch(b"pkg.canon.make")\n',
+    'mock.patch("""pkg.canon.make""")\n',
+    'x = "é"; mock.patch("pkg.canon.make")\n',
+    '\ufeffmock.patch("pkg.canon.make")\n',
+    'my_patch.dict("a.b")\nnotpatch("a.b")\n',
+]
+
+
+@pytest.mark.parametrize("source", PATCH_SHAPES)
+def test_patch_facts_same_with_and_without_triage(tmp_path, source):
+    data = ("from unittest import mock\nfrom unittest.mock import patch\n" + source).encode("utf-8")
+    if source.startswith("\ufeff"):
+        data = source.encode("utf-8")
+    a, b = _both(tmp_path, DEFAULT_PATH, data, Options())
+    assert _outcome_key(a) == _outcome_key(b)

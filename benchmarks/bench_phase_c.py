@@ -1,6 +1,6 @@
 """Phase C benchmark: ssot-migrate vs LibCST's RenameCommand on a synthetic repository.
 
-    python benchmarks/bench_phase_c.py [--files 1000] [--seed 1] [--jobs N] [--json]
+    python benchmarks/bench_phase_c.py [--profile synthetic|netra] [--files N] [--seed 1] [--jobs N] [--json]
 
 Steps (see benchmarks/README.md for what each number means):
 
@@ -166,10 +166,29 @@ def _resolve(package: str, level: int, module: str | None) -> str | None:
     return ".".join(base + ([module] if module else [])) or None
 
 
-def legacy_refs(tree: ast.AST, rel: str, legacy: str) -> tuple[int, int]:
-    """(legacy import statements, legacy dotted strings outside docstrings)."""
+def legacy_targets(truth: dict) -> tuple[list[str], list[tuple[str, str]]]:
+    """(legacy modules, moved (module, name) symbols) of a corpus's ground truth."""
+    return list(truth.get("legacy_modules", [truth["legacy"]])), [tuple(x) for x in truth.get("legacy_symbols", [])]  # type: ignore[misc]
+
+
+def legacy_refs(tree: ast.AST, rel: str, legacy: str | dict) -> tuple[int, int]:
+    """(legacy import statements, legacy dotted strings outside docstrings).
+
+    ``legacy`` is one legacy module, or a ground truth naming several modules
+    and moved symbols (``from pkg import Moved`` and ``"pkg.Moved"`` count).
+    """
+    if isinstance(legacy, dict):
+        modules, symbols = legacy_targets(legacy)
+    else:
+        modules, symbols = [legacy], []
     _, package = module_of(rel)
-    parent, _, leaf = legacy.rpartition(".")
+    by_mod: dict[str, set[str]] = {}
+    for m in modules:
+        parent, _, leaf = m.rpartition(".")
+        by_mod.setdefault(parent, set()).add(leaf)
+    for m, n in symbols:
+        by_mod.setdefault(m, set()).add(n)
+    prefixes = modules + [f"{m}.{n}" for m, n in symbols]
     docstrings = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -180,17 +199,17 @@ def legacy_refs(tree: ast.AST, rel: str, legacy: str) -> tuple[int, int]:
     imports = strings = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            if any(a.name == legacy or a.name.startswith(legacy + ".") for a in node.names):
+            if any(a.name == m or a.name.startswith(m + ".") for a in node.names for m in modules):
                 imports += 1
         elif isinstance(node, ast.ImportFrom):
             mod = _resolve(package, node.level, node.module)
-            if mod and (mod == legacy or mod.startswith(legacy + ".")):
+            if mod and any(mod == m or mod.startswith(m + ".") for m in modules):
                 imports += 1
-            elif mod == parent and any(a.name == leaf for a in node.names):
+            elif mod in by_mod and any(a.name in by_mod[mod] for a in node.names):
                 imports += 1
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             v = node.value
-            if v == legacy or v.startswith(legacy + ".") or v.startswith(legacy + ":"):
+            if any(v == m or v.startswith(m + ".") or v.startswith(m + ":") for m in prefixes):
                 strings += 1
     return imports, strings
 
@@ -254,7 +273,7 @@ def import_smoke(root: Path, modules: list[str]) -> dict[str, str]:
 
 
 def evaluate(result: Path, pristine: Path, truth: dict, *, smoke: bool = True) -> dict:
-    legacy = truth["legacy"]
+    legacy = truth  # every legacy module and moved symbol it names
     before_files = py_files(pristine)
     after_files = py_files(result)
     expected = set(truth["expected"])
@@ -277,7 +296,7 @@ def evaluate(result: Path, pristine: Path, truth: dict, *, smoke: bool = True) -
             if rel in changed or rel in added:
                 parse_failures.append(f"{rel}: {exc}")
             continue
-        if rel == truth["legacy_path"]:
+        if rel in truth.get("legacy_paths", [truth["legacy_path"]]):
             continue
         imps, strs = legacy_refs(tree, rel, legacy)
         leftover_imports += imps
@@ -317,10 +336,12 @@ def evaluate(result: Path, pristine: Path, truth: dict, *, smoke: bool = True) -
             d["done"] += int(ok)
     smoke_failures: dict[str, str] = {}
     if smoke:
-        legacy_file = result / truth["legacy_path"]
-        if legacy_file.exists():
-            legacy_file.unlink()  # the migration's point: consumers work without the legacy module
-        mods = sorted({module_of(r)[0] for r in expected | changed if r != truth["legacy_path"]})
+        legacy_paths = truth.get("legacy_paths", [truth["legacy_path"]])
+        for rel in legacy_paths:
+            legacy_file = result / rel
+            if legacy_file.exists():
+                legacy_file.unlink()  # the migration's point: consumers work without the legacy modules
+        mods = sorted({module_of(r)[0] for r in expected | changed if r not in legacy_paths})
         smoke_failures = import_smoke(result, mods)
     return {
         "files_changed": len(changed),
@@ -368,7 +389,7 @@ def print_tables(res: dict, out=sys.stdout) -> None:
     p(f"ssot-migrate from {m['ssot_migrate_src']} (git HEAD {m['ssot_migrate_head']}, working tree included); "
       f"sources sha256 {m['ssot_migrate_source_sha256']} (migrate/*.py, codemods/*.py)")
     p(
-        f"corpus: {c['python_files']} Python files, {c['lines']} lines (seed {c['seed']}); "
+        f"corpus ({c.get('profile', 'synthetic')} profile): {c['python_files']} Python files, {c['lines']} lines (seed {c['seed']}); "
         f"{c['expected']} must change, {c['near_miss_only']} near-miss-only files; "
         f"legacy refs before: {c['legacy_imports_before']} imports, {c['legacy_strings_before']} patch strings"
     )
@@ -383,7 +404,9 @@ def print_tables(res: dict, out=sys.stdout) -> None:
         p(f"  {label:<44} {len(x['walls']):>5} {fmt_s(x['best']):>9} {runs:>26} {fmt_s(x['cpu_best']):>8}")
     if "libcst" in t and t["ours_plan"]["best"]:
         p(f"\n  speed ratio (LibCST best / ssot-migrate plan best): {res['speed_ratio']:.1f}x wall, "
-          f"{res['cpu_ratio']:.1f}x CPU   (target >= 20x: {'MET' if res['speed_ratio'] >= 20 else 'NOT met'})")
+          f"{res['cpu_ratio']:.1f}x CPU   (issue #6 target >= 20x: {'MET' if res['speed_ratio'] >= 20 else 'NOT met'}; "
+          f"issue #12 target >= 60x: {'MET' if res['speed_ratio'] >= 60 else 'NOT met'})")
+        p(f"  LibCST: RenameCommand of {res.get('libcst_rename', '?')} (one module rename)")
     if "plan" in res:
         pl = res["plan"]
         p(f"  ssot-migrate plan: {pl['files_scanned']} scanned, {pl['files_parsed']} parsed after the prefilter, "
@@ -473,7 +496,10 @@ def machine_info() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark ssot-migrate phase C against LibCST's RenameCommand.")
-    ap.add_argument("--files", type=int, default=1000, help="corpus size, about this many Python files (default 1000)")
+    ap.add_argument("--profile", choices=sorted(synth.PROFILES), default="synthetic",
+                    help="corpus shape: synthetic (one module move, 10%% of files change) or netra (issue #12's monorepo shape: "
+                         "symbol moves out of a package __init__ plus two legacy modules, ~400-line files, 6.6%% change)")
+    ap.add_argument("--files", type=int, default=None, help="corpus size, about this many Python files (default 1000; 2000 for --profile netra)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes for both tools (default: all cores)")
     ap.add_argument("--runs", type=int, default=3, help="timed runs of ssot-migrate plan (best is reported; default 3)")
@@ -484,10 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="work directory (default: a temp dir, removed afterwards unless --keep)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus and the rewritten copies")
     ap.add_argument("--json", action="store_true", help="print the numbers as one JSON document on stdout (tables go to stderr)")
-    ap.add_argument("--profile", action="store_true", help="also profile `ssot-migrate plan C -j 1` with cProfile and print the hotspots")
+    ap.add_argument("--cprofile", action="store_true", help="also profile `ssot-migrate plan C -j 1` with cProfile and print the hotspots")
     ap.add_argument("--ssot-src", type=Path, default=REPO, help="directory holding the migrate/ and codemods/ packages to benchmark "
                     "(default: this checkout; e.g. a `git archive` snapshot of a commit)")
     args = ap.parse_args(argv)
+    if args.files is None:
+        args.files = 2000 if args.profile == "netra" else 1000
     global SSOT_SRC
     SSOT_SRC = args.ssot_src.resolve()
     if not (SSOT_SRC / "migrate" / "__init__.py").is_file():
@@ -506,13 +534,13 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {"jobs": args.jobs, "machine": machine_info(), "timings": {}, "correctness": {}}
     try:
         log(f"generating {args.files} files (seed {args.seed}) in {corpus}")
-        truth = synth.generate(corpus, args.files, args.seed)
+        truth = synth.PROFILES[args.profile](corpus, args.files, args.seed)
         imps = strs = 0
         for rel, p in py_files(corpus).items():
-            a, b = legacy_refs(ast.parse(p.read_bytes()), rel, truth["legacy"])
+            a, b = legacy_refs(ast.parse(p.read_bytes()), rel, truth)
             imps, strs = imps + a, strs + b
         res["corpus"] = {
-            "seed": args.seed, "python_files": truth["python_files"], "lines": truth["lines"],
+            "profile": args.profile, "seed": args.seed, "python_files": truth["python_files"], "lines": truth["lines"],
             "expected": len(truth["expected"]), "near_miss_only": len(truth["near_miss_only"]),
             "legacy_imports_before": imps, "legacy_strings_before": strs, "path": str(corpus),
         }
@@ -557,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
             while i < n_runs:
                 lib_dir = work / f"libcst{i + 1}"
                 copy_corpus(corpus, lib_dir)
+                res["libcst_rename"] = f"{truth['legacy']} -> {truth['canonical']}"
                 r = libcst_run(lib_dir, args.jobs, truth["legacy"], truth["canonical"], args.libcst_timeout)
                 log(f"LibCST run {i + 1}: exit {r['rc']}, {r['wall']:.2f} s wall, {fmt_s(r['cpu'])} s CPU")
                 if r["rc"] != 0:
@@ -579,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
             ocpu, lcpu = res["timings"]["ours_plan"]["cpu_best"], cpus[best]
             res["cpu_ratio"] = (lcpu / ocpu) if (ocpu and lcpu) else float("nan")
 
-        if args.profile:
+        if args.cprofile:
             prof = work / "ssot-migrate-plan.prof"
             cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "migrate", "plan", "C", "--spec", synth.SPEC_NAME, "--format", "json", "-j", "1"]
             log("profiling ssot-migrate plan C -j 1 (cProfile)")

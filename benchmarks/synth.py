@@ -995,6 +995,462 @@ def generate(out: Path, n_files: int = 5000, seed: int = 1) -> dict:
     return truth
 
 
+# ---------------------------------------------------------------------------
+# The netra profile: a monorepo-shaped corpus (issue #12).
+# ---------------------------------------------------------------------------
+#
+# Shaped after the 8,023-file backend the issue measured: every module lives
+# under one top package (``netra_backend.app``), so the token ``app`` is in
+# nearly every import; six symbols move out of the package ``__init__`` of
+# ``netra_backend.app.websocket_core`` and two legacy modules move; about
+# 6.6% of files must change, 10% mention the package without importing a
+# moved name, and the class names appear in about 11% of files.  Files are
+# about 400 lines.
+
+NETRA_ROOT = "netra_backend"
+NETRA_PKG = "netra_backend.app.websocket_core"
+NETRA_PKG_PATH = "netra_backend/app/websocket_core"
+NETRA_CANONICAL = f"{NETRA_PKG}.websocket_manager"
+NETRA_LEGACY = f"{NETRA_PKG}.manager"  # legacy module 1 (also the one LibCST renames)
+NETRA_LEGACY2 = f"{NETRA_PKG}.unified_emitter"  # legacy module 2
+NETRA_EMITTER = f"{NETRA_PKG}.event_emitter"
+#: The six names that move out of the package ``__init__`` to the canonical module.
+NETRA_MOVED = ("WebSocketManager", "get_websocket_manager", "WebSocketConnection", "ConnectionState", "broadcast_event", "MAX_CONNECTIONS")
+#: Names the package ``__init__`` keeps exporting (from ``types``): importing them is not legacy.
+NETRA_KEPT = ("MessageType", "WebSocketMessage", "create_message")
+
+NETRA_FORMS = [
+    ("pkg_names", 34), ("pkg_mixed", 12), ("legacy_from", 14), ("legacy2_from", 8),
+    ("legacy_import_as", 6), ("pkg_func_local", 12), ("pkg_type_checking", 6), ("pkg_multiline", 8),
+]
+#: Files that mention the package but import no moved name (must not change).
+NETRA_MENTIONS = ["mn_types_from", "mn_pkg_kept", "mn_canonical", "mn_types_import", "mn_emitter_canonical"]
+
+NETRA_CANONICAL_SRC = '''"""The canonical WebSocket manager (netra profile)."""
+
+from __future__ import annotations
+
+import enum
+
+MAX_CONNECTIONS = 2048
+
+
+class ConnectionState(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class WebSocketConnection:
+    def __init__(self, conn_id: str) -> None:
+        self.conn_id = conn_id
+        self.state = ConnectionState.OPEN
+
+
+class WebSocketManager:
+    """One manager per channel."""
+
+    def __init__(self, channel: str = "default") -> None:
+        self.channel = channel
+        self.connections: dict[str, WebSocketConnection] = {}
+
+    def connect(self, conn_id: str) -> WebSocketConnection:
+        conn = self.connections[conn_id] = WebSocketConnection(conn_id)
+        return conn
+
+    def send(self, conn_id: str, payload: dict) -> bool:
+        return conn_id in self.connections and bool(payload is not None)
+
+
+def get_websocket_manager(channel: str = "default") -> WebSocketManager:
+    return WebSocketManager(channel)
+
+
+def broadcast_event(mgr: WebSocketManager, payload: dict) -> int:
+    return sum(1 for c in mgr.connections if mgr.send(c, payload))
+'''
+
+NETRA_TYPES_SRC = '''"""Message types (not part of the move)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class MessageType(enum.Enum):
+    TEXT = "text"
+    EVENT = "event"
+
+
+class WebSocketMessage(dict):
+    pass
+
+
+def create_message(kind: MessageType, body: str) -> WebSocketMessage:
+    return WebSocketMessage(kind=kind.value, body=body)
+'''
+
+NETRA_EMITTER_SRC = '''"""The canonical event emitter (netra profile)."""
+
+from __future__ import annotations
+
+
+class WebSocketEmitter:
+    def __init__(self, channel: str = "default") -> None:
+        self.channel = channel
+        self.sent: list[dict] = []
+
+    def emit(self, event: dict) -> None:
+        self.sent.append(event)
+
+
+def emit_event(emitter: WebSocketEmitter, name: str) -> None:
+    emitter.emit({"name": name})
+'''
+
+NETRA_INIT_SRC = f'''"""WebSocket layer: the package re-exports the manager for old callers."""
+
+from .types import {", ".join(NETRA_KEPT)}
+from .websocket_manager import {", ".join(NETRA_MOVED)}
+'''
+
+NETRA_LEGACY_SRC = f'''"""Legacy compatibility module: use {NETRA_CANONICAL}."""
+
+from {NETRA_CANONICAL} import {", ".join(NETRA_MOVED)}  # noqa: F401
+'''
+
+NETRA_LEGACY2_SRC = f'''"""Legacy compatibility module: use {NETRA_EMITTER}."""
+
+from {NETRA_EMITTER} import WebSocketEmitter, emit_event  # noqa: F401
+'''
+
+NETRA_SPEC = (
+    "# ssot-migrate spec for the netra-shaped benchmark corpus\n"
+    'source-roots = ["."]\n'
+    + "".join(
+        f'\n[[move]]\nfrom = "{NETRA_PKG}:{n}"\nto = "{NETRA_CANONICAL}:{n}"\n' for n in NETRA_MOVED
+    )
+    + f'\n[[move]]\nfrom = "{NETRA_LEGACY}"\nto = "{NETRA_CANONICAL}"\n'
+    + f'\n[[move]]\nfrom = "{NETRA_LEGACY2}"\nto = "{NETRA_EMITTER}"\n'
+)
+
+
+def _netra_use(fb: FileBuilder, names: list[str], prefix: str = "", indent: str = "    ") -> list[str]:
+    out = [f"{indent}mgr = {prefix}WebSocketManager(channel)"]
+    for n in names:
+        if n == "get_websocket_manager":
+            out.append(f"{indent}other = {prefix}get_websocket_manager(channel)")
+        elif n == "WebSocketConnection":
+            out.append(f"{indent}conn = {prefix}WebSocketConnection(channel)")
+        elif n == "ConnectionState":
+            out.append(f"{indent}state = {prefix}ConnectionState.OPEN")
+        elif n == "broadcast_event":
+            out.append(f"{indent}{prefix}broadcast_event(mgr, {{'channel': channel}})")
+        elif n == "MAX_CONNECTIONS":
+            out.append(f"{indent}limit = {prefix}MAX_CONNECTIONS")
+        elif n == "MessageType":
+            out.append(f"{indent}kind = MessageType.TEXT")
+        elif n == "create_message":
+            out.append(f"{indent}msg = create_message(MessageType.EVENT, channel)")
+    return out
+
+
+def _netra_names(fb: FileBuilder) -> list[str]:
+    return ["WebSocketManager"] + fb.rng.sample(NETRA_MOVED[1:], fb.rng.randint(0, 2))
+
+
+def nf_pkg_names(fb: FileBuilder) -> None:
+    names = _netra_names(fb)
+    fb.extra_header.append(f"from {NETRA_PKG} import {', '.join(names)}")
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):"] + _netra_use(fb, names) + ["    return mgr"])
+
+
+def nf_pkg_mixed(fb: FileBuilder) -> None:
+    names = _netra_names(fb)
+    kept = ["MessageType", "create_message"] if fb.rng.random() < 0.5 else ["MessageType"]
+    fb.extra_header.append(f"from {NETRA_PKG} import {', '.join(kept + names)}")
+    fb.protect("MessageType")
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):"] + _netra_use(fb, names + kept) + ["    return mgr"])
+
+
+def nf_pkg_multiline(fb: FileBuilder) -> None:
+    names = _netra_names(fb)
+    lines = [f"from {NETRA_PKG} import (  # the WebSocket entry points"]
+    lines += [f"    {n},{'  # used by the handlers' if n == 'WebSocketManager' else ''}" for n in names]
+    lines.append(")")
+    fb.extra_header += lines
+    fb.protect("# the WebSocket entry points", "# used by the handlers")
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):"] + _netra_use(fb, names) + ["    return mgr"])
+
+
+def nf_legacy_from(fb: FileBuilder) -> None:
+    names = _netra_names(fb)
+    fb.extra_header.append(f"from {NETRA_LEGACY} import {', '.join(names)}")
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):"] + _netra_use(fb, names) + ["    return mgr"])
+
+
+def nf_legacy2_from(fb: FileBuilder) -> None:
+    fb.extra_header.append(f"from {NETRA_LEGACY2} import WebSocketEmitter, emit_event")
+    insert_block(fb, [
+        f"def {fb.name('func')}(channel: str) -> WebSocketEmitter:",
+        "    emitter = WebSocketEmitter(channel)",
+        "    emit_event(emitter, channel)",
+        "    return emitter",
+    ])
+
+
+def nf_legacy_import_as(fb: FileBuilder) -> None:
+    fb.extra_header.append(f"import {NETRA_LEGACY} as ws_manager")
+    names = _netra_names(fb)
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):"] + _netra_use(fb, names, prefix="ws_manager.") + ["    return mgr"])
+
+
+def nf_pkg_func_local(fb: FileBuilder) -> None:
+    names = _netra_names(fb)
+    insert_block(fb, [
+        f"def {fb.name('func')}(channel: str):",
+        f"    from {NETRA_PKG} import {', '.join(names)}",
+        "",
+    ] + _netra_use(fb, names) + ["    return mgr"])
+
+
+def nf_pkg_type_checking(fb: FileBuilder) -> None:
+    fb.imports.add("from typing import TYPE_CHECKING")
+    fb.extra_header += ["", "if TYPE_CHECKING:", f"    from {NETRA_PKG} import WebSocketManager"]
+    insert_block(fb, [
+        f'def {fb.name("func")}(mgr: "WebSocketManager", channel: str) -> str:',
+        '    return f"{channel}:{id(mgr)}"',
+    ])
+
+
+def nf_mock_patch(fb: FileBuilder) -> None:
+    fb.imports.add("from unittest import mock")
+    insert_block(fb, [
+        f'@mock.patch("{NETRA_LEGACY}.WebSocketManager")',
+        f"def test_{fb.name('func')}(fake_manager):",
+        "    assert fake_manager.call_count == 0",
+    ])
+
+
+def nf_relative(fb: FileBuilder) -> None:
+    fb.extra_header.append("from .manager import WebSocketManager, get_websocket_manager")
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):", "    mgr = WebSocketManager(channel)", "    return get_websocket_manager(channel) or mgr"])
+
+
+NETRA_FORM_FUNCS = {
+    "pkg_names": nf_pkg_names, "pkg_mixed": nf_pkg_mixed, "pkg_multiline": nf_pkg_multiline,
+    "legacy_from": nf_legacy_from, "legacy2_from": nf_legacy2_from, "legacy_import_as": nf_legacy_import_as,
+    "pkg_func_local": nf_pkg_func_local, "pkg_type_checking": nf_pkg_type_checking,
+    "mock_patch": nf_mock_patch, "relative": nf_relative,
+}
+#: Forms binding module-level names that would clash if two were in one file.
+NETRA_BINDING = {"pkg_names", "pkg_mixed", "pkg_multiline", "legacy_from", "pkg_type_checking", "relative"}
+
+
+def mn_types_from(fb: FileBuilder) -> None:
+    line = f"from {NETRA_PKG}.types import MessageType, WebSocketMessage"
+    fb.extra_header.append(line)
+    fb.protect(line)
+    insert_block(fb, [f"def {fb.name('func')}(body: str) -> WebSocketMessage:", "    return WebSocketMessage(kind=MessageType.TEXT.value, body=body)"])
+
+
+def mn_pkg_kept(fb: FileBuilder) -> None:
+    line = f"from {NETRA_PKG} import MessageType, create_message"
+    fb.extra_header.append(line)
+    fb.protect(line)
+    insert_block(fb, [f"def {fb.name('func')}(channel: str):", "    return create_message(MessageType.EVENT, channel)"])
+
+
+def mn_canonical(fb: FileBuilder) -> None:
+    line = f"from {NETRA_CANONICAL} import WebSocketManager"
+    fb.extra_header.append(line)
+    fb.protect(line)
+    insert_block(fb, [f"def {fb.name('func')}(channel: str) -> WebSocketManager:", "    return WebSocketManager(channel)"])
+
+
+def mn_types_import(fb: FileBuilder) -> None:
+    line = f"import {NETRA_PKG}.types as ws_types"
+    fb.extra_header.append(line)
+    fb.protect(line, "ws_types.MessageType.TEXT")
+    insert_block(fb, [f"def {fb.name('func')}() -> str:", "    return ws_types.MessageType.TEXT.value"])
+
+
+def mn_emitter_canonical(fb: FileBuilder) -> None:
+    line = f"from {NETRA_EMITTER} import WebSocketEmitter"
+    fb.extra_header.append(line)
+    fb.protect(line)
+    insert_block(fb, [f"def {fb.name('func')}(channel: str) -> WebSocketEmitter:", "    return WebSocketEmitter(channel)"])
+
+
+def mn_class_name_only(fb: FileBuilder) -> None:
+    """The class name without the package: a local double, as tests often have."""
+    cls = f"Fake{fb.rng.choice(['WebSocketManager', 'WebSocketConnection'])}"
+    fb.protect(f"class {cls}:")
+    insert_block(fb, [
+        f"class {cls}:",
+        '    """Stands in for the real WebSocketManager in unit tests."""',
+        "",
+        "    def send(self, conn_id: str, payload: dict) -> bool:",
+        "        return True",
+    ])
+
+
+NETRA_MENTION_FUNCS = {
+    "mn_types_from": mn_types_from, "mn_pkg_kept": mn_pkg_kept, "mn_canonical": mn_canonical,
+    "mn_types_import": mn_types_import, "mn_emitter_canonical": mn_emitter_canonical,
+}
+
+
+def netra_target_length(rng: random.Random) -> int:
+    """About 400 lines a file, as in the measured backend."""
+    r = rng.random()
+    if r < 0.3:
+        return rng.randint(120, 300)
+    if r < 0.8:
+        return rng.randint(300, 520)
+    return rng.randint(520, 760)
+
+
+def generate_netra(out: Path, n_files: int = 8000, seed: int = 1) -> dict:
+    """Write the netra-shaped corpus under ``out``; return the ground truth."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise SystemExit(f"{out}: not empty")
+    files: dict[str, str] = {}
+    n_areas, n_subs = _layout(n_files)
+    areas, subs = AREAS[:n_areas], SUBS[:n_subs]
+    root_app = f"{NETRA_ROOT}/app"
+    files[f"{NETRA_ROOT}/__init__.py"] = ""
+    files[f"{root_app}/__init__.py"] = '"""Synthetic backend (netra-shaped benchmark corpus)."""\n'
+    files[f"{NETRA_PKG_PATH}/__init__.py"] = NETRA_INIT_SRC
+    files[f"{NETRA_PKG_PATH}/types.py"] = NETRA_TYPES_SRC
+    files[f"{NETRA_PKG_PATH}/websocket_manager.py"] = NETRA_CANONICAL_SRC
+    files[f"{NETRA_PKG_PATH}/event_emitter.py"] = NETRA_EMITTER_SRC
+    files[f"{NETRA_PKG_PATH}/manager.py"] = NETRA_LEGACY_SRC
+    files[f"{NETRA_PKG_PATH}/unified_emitter.py"] = NETRA_LEGACY2_SRC
+    files[f"{NETRA_ROOT}/tests/__init__.py"] = ""
+    for a in areas:
+        files[f"{root_app}/{a}/__init__.py"] = f'"""The {a} area."""\n'
+        files[f"{NETRA_ROOT}/tests/{a}/__init__.py"] = ""
+        for s in subs:
+            files[f"{root_app}/{a}/{s}/__init__.py"] = ""
+    n_fixed = len(files)
+    remaining = max(10, n_files - n_fixed)
+    n_tests = max(2, round(remaining * 0.2))
+    n_ws = max(3, remaining // 400)
+    n_app = max(5, remaining - n_tests - n_ws)
+    planned: list[tuple[str, str]] = []
+    taken = set(files)
+
+    def unique(dirpath: str, prefix: str = "") -> str:
+        for _ in range(1000):
+            tail = rng.choice(["core", "io", "views", "rules", "store", "client", "jobs", "cache", "types", "helpers"])
+            name = f"{prefix}{rng.choice(VERBS)}_{rng.choice(NOUNS)}" if rng.random() < 0.5 else f"{prefix}{rng.choice(NOUNS)}_{tail}"
+            path = f"{dirpath}/{name}.py"
+            if path not in taken:
+                taken.add(path)
+                return path
+        raise RuntimeError("name space exhausted")
+
+    for _ in range(n_app):
+        planned.append((unique(f"{root_app}/{rng.choice(areas)}/{rng.choice(subs)}"), "app"))
+    for _ in range(n_ws):
+        planned.append((unique(NETRA_PKG_PATH, "ws_"), "ws"))
+    for _ in range(n_tests):
+        planned.append((unique(f"{NETRA_ROOT}/tests/{rng.choice(areas)}", "test_"), "test"))
+
+    total = len(planned) + n_fixed
+    idx = {k: [i for i, (_, kk) in enumerate(planned) if kk == k] for k in ("app", "ws", "test")}
+    n_consumers = round(total * 0.066)
+    n_ws_cons = max(1, len(idx["ws"]) // 3)
+    n_test_cons = min(len(idx["test"]), max(1, round(n_consumers * 0.15)))
+    n_app_cons = max(1, n_consumers - n_ws_cons - n_test_cons)
+    roles: dict[int, list[str]] = {}
+    for i in rng.sample(idx["ws"], n_ws_cons):
+        roles[i] = ["relative"]
+    for i in rng.sample(idx["test"], n_test_cons):
+        roles[i] = ["mock_patch"] + (["pkg_func_local"] if rng.random() < 0.4 else [])
+    forms, weights = [f for f, _ in NETRA_FORMS], [w for _, w in NETRA_FORMS]
+    for i in rng.sample(idx["app"], min(len(idx["app"]), n_app_cons)):
+        first = rng.choices(forms, weights)[0]
+        chosen = [first]
+        if rng.random() < 0.2:
+            second = rng.choices(forms, weights)[0]
+            if second != first and not (first in NETRA_BINDING and second in NETRA_BINDING):
+                chosen.append(second)
+        roles[i] = chosen
+    others = [i for i in range(len(planned)) if i not in roles and planned[i][1] != "ws"]
+    mentions: dict[int, list[str]] = {}
+    for i in rng.sample(others, min(len(others), round(total * 0.10))):
+        mentions[i] = [rng.choice(NETRA_MENTIONS)]
+    # The class names in about 11% of files: consumers, canonical importers, and local doubles.
+    named = len(roles) + sum(1 for m in mentions.values() if m[0] in ("mn_canonical", "mn_emitter_canonical"))
+    rest = [i for i in range(len(planned)) if i not in roles and i not in mentions]
+    class_only = set(rng.sample(rest, max(0, min(len(rest), round(total * 0.11) - named))))
+    # A few comments name a legacy path (reported, never rewritten without --include-docs).
+    doc_only = set(rng.sample([i for i in rest if i not in class_only], min(len(rest) - len(class_only), max(1, round(total * 0.002)))))
+
+    truth_expected: dict[str, list[str]] = {}
+    truth_near: dict[str, list[str]] = {}
+    protected: dict[str, list[str]] = {}
+    done_modules: list[str] = []
+    for i, (path, kind) in enumerate(planned):
+        mod = path[:-3].replace("/", ".")
+        fb = FileBuilder(rng, mod)
+        fb.imports.add("import logging")
+        add_filler(fb, netra_target_length(rng), done_modules[-400:] if kind != "ws" else [])
+        for form in roles.get(i, []):
+            NETRA_FORM_FUNCS[form](fb)
+        for m in mentions.get(i, []):
+            NETRA_MENTION_FUNCS[m](fb)
+        if i in class_only:
+            mn_class_name_only(fb)
+        if i in doc_only:
+            line = f"# Formerly served by {NETRA_LEGACY}; see the migration notes."
+            fb.top.append(line)
+            fb.protect(line)
+        doc = f"{mod.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} ({kind} module, synthetic)."
+        files[path] = fb.render(docstring=doc)
+        if i in roles:
+            truth_expected[path] = list(roles[i])
+        near = mentions.get(i, []) + (["mn_class_name_only"] if i in class_only else []) + (["mn_comment"] if i in doc_only else [])
+        if near:
+            truth_near[path] = near
+        if fb.protected:
+            protected[path] = fb.protected
+        if kind == "app":
+            done_modules.append(mod)
+
+    for rel, text in files.items():
+        p = out / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    (out / SPEC_NAME).write_text(NETRA_SPEC, encoding="utf-8")
+    truth = {
+        "profile": "netra",
+        "seed": seed,
+        "files_requested": n_files,
+        "python_files": len(files),
+        "lines": sum(t.count("\n") for t in files.values()),
+        "legacy": NETRA_LEGACY,
+        "canonical": NETRA_CANONICAL,
+        "legacy_path": f"{NETRA_PKG_PATH}/manager.py",
+        "legacy_paths": [f"{NETRA_PKG_PATH}/manager.py", f"{NETRA_PKG_PATH}/unified_emitter.py"],
+        "legacy_modules": [NETRA_LEGACY, NETRA_LEGACY2],
+        "legacy_symbols": [[NETRA_PKG, n] for n in NETRA_MOVED],
+        "spec": SPEC_NAME,
+        "expected": dict(sorted(truth_expected.items())),
+        "near_miss_only": sorted(p for p in truth_near if p not in truth_expected),
+        "near_miss": dict(sorted(truth_near.items())),
+        "protected": dict(sorted(protected.items())),
+    }
+    (out / TRUTH_NAME).write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    return truth
+
+
+PROFILES = {"synthetic": generate, "netra": generate_netra}
+
+
 def self_check(out: Path, truth: dict) -> list[str]:
     """Parse every file and import every module (generator sanity check)."""
     import ast
@@ -1028,12 +1484,14 @@ def self_check(out: Path, truth: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, help="directory to write (default: a new temp dir)")
-    ap.add_argument("--files", type=int, default=5000, help="about how many Python files (default 5000)")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="synthetic", help="corpus shape (default synthetic; netra: issue #12's monorepo shape)")
+    ap.add_argument("--files", type=int, default=None, help="about how many Python files (default 5000; 8000 for --profile netra)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--self-check", action="store_true", help="parse and import every generated module")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="ssot-bench-corpus-"))
-    truth = generate(out, args.files, args.seed)
+    n_files = args.files or (8000 if args.profile == "netra" else 5000)
+    truth = PROFILES[args.profile](out, n_files, args.seed)
     print(
         f"{out}: {truth['python_files']} Python files, {truth['lines']} lines; "
         f"{len(truth['expected'])} must change, {len(truth['near_miss_only'])} near-miss-only files"

@@ -46,7 +46,7 @@ from libcst.metadata.scope_provider import Assignment, FunctionScope, GlobalScop
 from migrate.modindex import ModuleIndex, resolve_relative
 from migrate.phase import Options, Phase, RunContext
 from migrate.results import FileOutcome, Plan, RefFact, Report, Severity, Status
-from migrate.verify import VerifyPolicy
+from migrate.verify import VerifyPolicy, iter_statements, parse_cached
 
 from . import register
 from .bindings import _in_import, module_binding_uses
@@ -55,6 +55,7 @@ from .linelength import project_line_length, too_long, wrapped_import
 from .cstutil import CodegenIndex, module_all_names, render_preserving
 from .cstutil import dotted_name as _dotted
 from .moves import MoveTable, module_defines
+from .triage import Prefilter, prefilter_regexes, triage, triage_for
 
 PATCH_CALLEES = {"patch"}
 PATCH_HELPERS = {"dict", "multiple"}  # patch.dict("pkg.mod.X"), patch.multiple("pkg.mod", ...)
@@ -65,7 +66,8 @@ IMPORTLIB_CALLEES = {"import_module", "resolve_name", "__import__", "find_spec"}
 class CPayload:
     table: MoveTable
     protected: frozenset[str]
-    leaf_pattern: bytes
+    leaf_literals: tuple[bytes, ...]  # the prefilter (codemods/triage.Prefilter): literals, then regexes
+    leaf_patterns: tuple[bytes, ...]
     doc_pattern: str  # regex over text for legacy dotted paths in comments/docstrings
 
 
@@ -109,18 +111,12 @@ class PhaseC(Phase):
     letter = "C"
     title = "imports"
     needs = ()
+    #: Decide with ``ast`` first (codemods/triage.py); off only in the differential tests.
+    use_triage = True
 
     def prepare(self, spec, index, options):  # type: ignore[override]
         table = MoveTable.from_spec(spec)
-        leaves = sorted(table.legacy_leaf_names(), key=lambda x: (-len(x), x))  # deterministic: the guard caches by payload
-        leaf_pattern = rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b" if leaves else rb"(?!)"
-        # Every reference also names the legacy module's parent package, or is relative
-        # (``from . import leaf``), or goes through import_module: require one of those too.
-        legacy_mods = [old for old, _ in table.module_moves] + sorted(table.symbol_modules())
-        parents = sorted({m.rpartition(".")[0].rpartition(".")[2] for m in legacy_mods if "." in m})
-        if leaves and parents and all("." in m for m in legacy_mods):
-            context = rb"\b(?:" + b"|".join(re.escape(p.encode()) for p in parents) + rb")\b|from\s+\.|import_module"
-            leaf_pattern = rb"(?s)\A(?=.*?" + leaf_pattern + rb")(?=.*?(?:" + context + rb"))"
+        leaf_literals, leaf_patterns = prefilter_regexes(table)
         paths = table.legacy_dotted_paths()
         doc_pattern = (
             r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in paths) + r")(?:[.:][A-Za-z_]\w*)*(?![\w])"
@@ -129,10 +125,10 @@ class PhaseC(Phase):
         )
         # Only the modules the user lists are protected whole; in the modules the move map
         # names, only the forwarding imports are (ImportRewriter._forwarding).
-        return CPayload(table, frozenset(spec.protected), leaf_pattern, doc_pattern)
+        return CPayload(table, frozenset(spec.protected), leaf_literals, leaf_patterns, doc_pattern)
 
-    def prefilter(self, ctx: RunContext) -> re.Pattern[bytes]:
-        return re.compile(ctx.payload.leaf_pattern)
+    def prefilter(self, ctx: RunContext) -> Prefilter:  # type: ignore[override]
+        return Prefilter(ctx.payload.leaf_literals, ctx.payload.leaf_patterns)
 
     def transform(self, ctx: RunContext, path: str, data: bytes) -> FileOutcome:
         payload: CPayload = ctx.payload
@@ -146,13 +142,18 @@ class PhaseC(Phase):
                     Report(path, 1, "C000", f"protected module {module_name} (listed in `protected`): not rewritten", Severity.INFO),
                 ),
             )
+        package = None
+        if module_name is not None:
+            package = module_name if is_pkg else module_name.rpartition(".")[0]
+        if self.use_triage:
+            verdict = triage(triage_for(payload.table, payload.doc_pattern), data, package)
+            if not verdict.needs_cst:  # nothing to edit or report: only its patch targets are facts
+                facts = tuple(PatchFact(path, line, value, None) for line, value in verdict.patch_targets)
+                return FileOutcome(path, Status.UNCHANGED, facts=facts)
         try:
             module = cst.parse_module(data)
         except cst.ParserSyntaxError as exc:
             return FileOutcome(path, Status.SKIPPED, reason=f"does not parse: line {exc.raw_line}: {exc.message}")
-        package = None
-        if module_name is not None:
-            package = module_name if is_pkg else module_name.rpartition(".")[0]
         rewriter = ImportRewriter(
             path=path,
             module=module,
@@ -233,11 +234,11 @@ def _import_pairs(source: bytes, package: str | None) -> set[tuple[str, str | No
     import ast
 
     try:
-        tree = ast.parse(source)
+        tree = parse_cached(source)
     except (SyntaxError, ValueError):
         return set()
     out: set[tuple[str, str | None]] = set()
-    for node in ast.walk(tree):
+    for node in iter_statements(tree):  # imports are statements: no need to visit every expression
         if isinstance(node, ast.Import):
             out |= {(a.name, None) for a in node.names}
         elif isinstance(node, ast.ImportFrom):

@@ -102,7 +102,7 @@ def test_demo_runs_green(tmp_path: Path) -> None:
     for name in STEPS:
         assert f"== {name} ==" in text and f"[ok] {name} (" in text, name
     assert text.count("ssot-migrate audit: ") == 2  # both audits, rendered
-    assert "phase C: applied, 11 file(s) written" in text  # the verbs' own output
+    assert "phase C: applied, 12 file(s) written" in text  # the verbs' own output
     assert "deliberate failure" in text and "rolled back phase(s) E, S, D, C" in text
 
     # Honest: the "before" column is what `ssot-migrate audit` says about the example, the "after"

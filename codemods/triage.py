@@ -43,6 +43,7 @@ from migrate.modindex import resolve_relative
 from migrate.verify import parse_cached
 
 from .moves import MoveTable
+from .refscan import ast_dotted as _dotted
 
 PATCH_CALLEES = frozenset({"patch"})
 PATCH_HELPERS = frozenset({"dict", "multiple"})
@@ -195,17 +196,6 @@ def _import_from(t: Triage, node: ast.ImportFrom, package: str | None) -> str:
             if alias.name == "*" or t.related(f"{src}.{alias.name}"):
                 return f"from {src} import {alias.name}"
     return ""
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _is_patch_call(func: ast.AST) -> bool:
